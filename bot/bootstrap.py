@@ -1,0 +1,51 @@
+"""The only place that wires things together; tests call it too, with their fakes."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Engine
+
+from bot.clock import SystemClock
+from bot.fetchers import LocalFileFetcher
+from bot.outbox import drain
+from bot.pipeline import Pipeline
+from bot.ports import Channel, Clock, MediaFetcher
+from bot.services import ReplyHook
+from bot.settings import Settings
+from store.blobs import BlobStore
+from store.db import open_database
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: Engine
+    clock: Clock
+    blobs: BlobStore
+    pipeline: Pipeline
+    channels: dict[str, Channel] = field(default_factory=dict)
+
+    def send_outbox(self) -> int:
+        """Send whatever the outbox has due."""
+        return drain(self.engine, self.channels, self.clock)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+
+def bootstrap(settings: Settings, clock: Clock | None = None, channels: Mapping[str, Channel] | None = None,
+              fetchers: Mapping[str, MediaFetcher] | None = None, engine: Engine | None = None) -> App:
+    """Build the application from settings; anything passed in replaces the real one."""
+    clock = clock or SystemClock()
+    engine = engine or open_database(settings.store.url)
+    blobs = BlobStore(settings.store.media_dir)
+    local = LocalFileFetcher()
+    all_fetchers: dict[str, MediaFetcher] = {"replay": local, "console": local, "demo": local}
+    all_fetchers.update(fetchers or {})
+    pipeline = Pipeline(engine, blobs, all_fetchers, clock,
+                        carry_over=dt.timedelta(minutes=settings.tagging.carry_over_minutes),
+                        stale_days=settings.tagging.stale_days, after_tagging=[ReplyHook(clock)])
+    return App(settings, engine, clock, blobs, pipeline, dict(channels or {}))

@@ -1,0 +1,104 @@
+"""`orders import|show` and `contacts import|link-code`."""
+from __future__ import annotations
+
+import argparse
+
+from rich.console import Console
+from rich.table import Table
+from sqlmodel import Session, select
+
+from bot.commands.common import open_app, read_json
+from bot.domain.milestones import NEXT_ROLE, EvidenceItem, milestone_states
+from bot.services import UserError, import_contacts, import_orders, new_link_code
+from bot.settings import Settings
+from parsers.tags import local_date
+from store.models import Evidence, InboundRow, Order
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add the order-book commands."""
+    orders = sub.add_parser("orders", help="the order book").add_subparsers(dest="what", metavar="ACTION",
+                                                                            required=True)
+    p = orders.add_parser("import", parents=[common], help="load orders from JSON (upsert by po)")
+    p.add_argument("file")
+    p.set_defaults(run=run_orders_import)
+    p = orders.add_parser("show", parents=[common], help="an order's milestone file")
+    p.add_argument("po")
+    p.set_defaults(run=run_orders_show)
+    contacts = sub.add_parser("contacts", help="people and their channels").add_subparsers(
+        dest="what", metavar="ACTION", required=True)
+    p = contacts.add_parser("import", parents=[common], help="load contacts from JSON (upsert by id)")
+    p.add_argument("file")
+    p.set_defaults(run=run_contacts_import)
+    p = contacts.add_parser("link-code", parents=[common], help="a one-time code that links a chat user")
+    p.add_argument("contact_id")
+    p.set_defaults(run=run_link_code)
+
+
+def run_orders_import(args: argparse.Namespace, settings: Settings) -> int:
+    """Load an order book file."""
+    doc = read_json(args.file)
+    with open_app(settings) as app:
+        created, updated = import_orders(app.engine, doc)
+    print(f"orders: {len(created)} created, {len(updated)} updated")
+    for po in created:
+        print(f"  created {po}")
+    for po in updated:
+        print(f"  updated {po}")
+    return 0
+
+
+def run_contacts_import(args: argparse.Namespace, settings: Settings) -> int:
+    """Load a contacts file."""
+    doc = read_json(args.file)
+    with open_app(settings) as app:
+        created, updated, unknown = import_contacts(app.engine, doc)
+    print(f"contacts: {len(created)} created, {len(updated)} updated")
+    for cid in created:
+        print(f"  created {cid}")
+    for cid in updated:
+        print(f"  updated {cid}")
+    for pair in unknown:
+        print(f"  warning: {pair.split(':', 1)[0]} is assigned to unknown order {pair.split(':', 1)[1]}")
+    return 0
+
+
+def run_link_code(args: argparse.Namespace, settings: Settings) -> int:
+    """Print a one-time link code for a contact."""
+    with open_app(settings) as app:
+        code, expires = new_link_code(app.engine, args.contact_id, app.clock)
+    print(code)
+    print(f"valid until {expires.isoformat(timespec='minutes')}; send `/start {code}` to the bot")
+    return 0
+
+
+def run_orders_show(args: argparse.Namespace, settings: Settings) -> int:
+    """Print an order's milestone file as a table."""
+    with open_app(settings) as app, Session(app.engine) as session:
+        order = session.exec(select(Order).where(Order.po == args.po)).first()
+        if order is None:
+            raise UserError(f"unknown PO: {args.po}")
+        from store.book_repo import load_book
+
+        book = load_book(session)
+        info = book.orders[order.po]
+        rows = session.exec(select(Evidence, InboundRow.message_id)
+                            .join(InboundRow, Evidence.inbound_id == InboundRow.id)
+                            .where((Evidence.order_po == order.po) | (Evidence.resolved_order == order.po),
+                                   Evidence.evidence)).all()
+        items = [EvidenceItem(e.milestone, mid, e.evidence_date, e.exception) for e, mid in rows if e.milestone]
+        flagged = sum(1 for e, _ in rows if e.stale or e.recycled)
+        today = local_date(app.clock.now(), "UTC")
+        states = milestone_states(info.milestones, items, today)
+    table = Table(title=f"{info.po} · {info.buyer} · {info.status} · ship {info.ship_date or '-'}")
+    for col in ("milestone", "planned", "status", "evidence", "last evidence", "exceptions", "next action"):
+        table.add_column(col)
+    for s in states:
+        exceptions = sorted({i.exception for i in items if i.milestone == s.milestone and i.exception})
+        action = "-" if s.status == "done" else f"{NEXT_ROLE[s.milestone]}: send proof"
+        table.add_row(s.milestone, str(s.planned or "-"), s.status, str(len(s.evidence)),
+                      str(s.last_evidence or "-"), ", ".join(exceptions) or "-", action)
+    console = Console()
+    console.print(table)
+    console.print(f"{len(rows)} evidence messages; {flagged} flagged stale or recycled")
+    return 0

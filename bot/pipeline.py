@@ -1,0 +1,151 @@
+"""One path for every source: store raw and commit, then save attachments, tag, and record."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.messages import AttachmentRef, InboundMessage
+from bot.ports import Clock, FetchError, MediaFetcher
+from parsers.facts import MessageFacts, TagContext, Tags
+from parsers.orderbook import OrderBook
+from parsers.photos import inspect_photo
+from parsers.sniff import extension_for, sniff_type
+from parsers.tags import tag_message
+from store import inbound_repo as repo
+from store.blobs import BlobStore, safe_name
+from store.book_repo import load_book
+from store.contacts_repo import resolve_contact
+from store.models import AttachmentRow, InboundRow
+
+log = logging.getLogger(__name__)
+Tagger = Callable[[MessageFacts, TagContext, OrderBook], Tags]
+AfterTagging = Callable[[Session, InboundRow, Tags, OrderBook], None]
+
+
+@dataclass
+class ProcessReport:
+    processed: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class Pipeline:
+    """Stores inbound messages and processes them in time order; a failure never stops the next one."""
+
+    def __init__(self, engine: Engine, blobs: BlobStore, fetchers: Mapping[str, MediaFetcher], clock: Clock,
+                 carry_over: dt.timedelta = dt.timedelta(minutes=15), stale_days: int = 7,
+                 tagger: Tagger = tag_message, after_tagging: Sequence[AfterTagging] = ()) -> None:
+        self.engine, self.blobs, self.fetchers, self.clock = engine, blobs, fetchers, clock
+        self.carry_over, self.stale_days = carry_over, stale_days
+        self.tagger, self.after_tagging = tagger, list(after_tagging)
+
+    def receive(self, messages: Sequence[InboundMessage], notify: bool = True) -> int:
+        """Store messages raw and commit before anything else; returns how many were new."""
+        if not messages:
+            return 0
+        with Session(self.engine) as session:
+            latest = repo.latest_processed_at(session)
+            added = repo.store_inbound(session, messages, notify)
+            earliest = min(m.received_at for m in messages)
+            if added and latest is not None and earliest < latest:
+                # flags that look back in time must see the late arrival: re-tag what came after it
+                repo.requeue_after(session, [m.chat for m in messages], earliest)
+            session.commit()
+        return added
+
+    def process_pending(self, batch: int = 200, only_failed: bool = False,
+                        progress: Callable[[int], None] | None = None) -> ProcessReport:
+        """Process every waiting message in time order, committing batch by batch."""
+        report = ProcessReport()
+        with Session(self.engine) as session:
+            book = load_book(session)
+        while True:
+            with Session(self.engine, expire_on_commit=False) as session:
+                rows = repo.pending(session, batch, only_failed)
+                if not rows:
+                    return report
+                for row in rows:
+                    self._process_guarded(session, row, book, report)
+                session.commit()
+            if progress:
+                progress(len(rows))
+            if only_failed:
+                only_failed = False  # failed rows were moved to pending or failed again; go on with the queue
+
+    def _process_guarded(self, session: Session, row: InboundRow, book: OrderBook, report: ProcessReport) -> None:
+        try:
+            with session.begin_nested():
+                self.process_row(session, row, book)
+                row.state, row.error, row.processed_at = "processed", None, self.clock.now()
+                row.attempts += 1
+                session.add(row)
+            report.processed += 1
+        except Exception as exc:  # one bad message must never stop the queue
+            log.exception("message %s/%s failed", row.chat, row.message_id)
+            row.state, row.error = "failed", f"{type(exc).__name__}: {exc}"[:500]
+            row.attempts += 1
+            row.processed_at = self.clock.now()
+            session.add(row)
+            report.failed += 1
+            report.errors.append(f"{row.chat} {row.message_id}: {row.error}")
+
+    def process_row(self, session: Session, row: InboundRow, book: OrderBook) -> Tags:
+        """Save attachments, tag the message and record the tags (inside the caller's transaction)."""
+        if row.contact_id is None:
+            row.contact_id = resolve_contact(session, row.channel, row.sender)
+        files = self._attachments(session, row)
+        facts = MessageFacts(chat=row.chat, sender=row.contact_id, received_at=row.received_at, text=row.text,
+                             files=tuple(repo.file_facts(f) for f in files))
+        ctx = TagContext(previous=repo.previous_evidence(session, row, self.carry_over),
+                         chat_senders=repo.chat_senders(session, row),
+                         earlier_photos=repo.earlier_photos(session, row) if any(f.phash for f in files) else (),
+                         shortages=repo.earlier_shortages(session, row),
+                         carry_over=self.carry_over, stale_days=self.stale_days)
+        tags = self.tagger(facts, ctx, book)
+        repo.write_tags(session, row, tags, self.clock.now())
+        for hook in self.after_tagging:
+            hook(session, row, tags, book)
+        return tags
+
+    def _attachments(self, session: Session, row: InboundRow) -> list[AttachmentRow]:
+        stored = {a.position: a for a in repo.attachments_of(session, row.id)}
+        refs = [AttachmentRef.from_json(a) for a in (row.raw or {}).get("attachments", [])]
+        for pos, ref in enumerate(refs):
+            if pos not in stored:
+                stored[pos] = self._save(session, row, pos, ref)
+        return [stored[p] for p in sorted(stored)]
+
+    def _save(self, session: Session, row: InboundRow, pos: int, ref: AttachmentRef) -> AttachmentRow:
+        att = AttachmentRow(inbound_id=row.id, position=pos, kind=ref.kind, original_name=safe_name(ref.name))
+        fetcher = self.fetchers.get(row.channel)
+        try:
+            if fetcher is None:
+                raise FetchError(f"no fetcher for channel {row.channel}")
+            data = fetcher.fetch(ref)
+        except FetchError as exc:
+            att.error = str(exc)
+            session.add(att)
+            session.flush()
+            return att
+        mime = sniff_type(data)
+        att.mime, att.size = mime, len(data)
+        att.sha256, att.path = self.blobs.put(data, extension_for(mime))
+        if mime.startswith("image/"):
+            photo = inspect_photo(data)
+            att.phash = f"{photo.phash:016x}" if photo.phash is not None else None
+            att.error = photo.error
+            if photo.capture is not None:
+                att.captured_local = photo.capture.taken.strftime("%Y-%m-%d %H:%M:%S")
+                off = photo.capture.offset
+                att.captured_offset_min = int(off.total_seconds() // 60) if off is not None else None
+                att.camera = " ".join(x for x in (photo.capture.make, photo.capture.model) if x) or None
+        if ref.kind == "photo" and not mime.startswith("image/"):
+            att.error = f"declared a photo but the content is {mime}"
+        session.add(att)
+        session.flush()
+        return att

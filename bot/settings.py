@@ -1,0 +1,140 @@
+"""Settings: TOML file plus ORDERPROOF_* environment variables, validated once into frozen dataclasses."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, get_type_hints
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used, explained in one line."""
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    url: str = "sqlite:///orderproof.db"
+    media_dir: str = "media"
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = ""
+
+
+@dataclass(frozen=True)
+class TaggingSettings:
+    carry_over_minutes: int = 15
+    stale_days: int = 7
+
+
+@dataclass(frozen=True)
+class ImportSettings:
+    tz: str = ""
+
+
+@dataclass(frozen=True)
+class TwilioSettings:
+    account_sid: str = ""
+    auth_token: str = ""
+    from_number: str = ""
+    media_hosts: tuple[str, ...] = ("api.twilio.com", "media.twiliocdn.com", "mms.twiliocdn.com")
+    api_base_url: str = ""
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    token: str = ""
+    webhook_secret: str = ""
+    api_base_url: str = ""
+    file_base_url: str = ""
+
+
+@dataclass(frozen=True)
+class WecomSettings:
+    corp_id: str = ""
+    agent_id: str = ""
+    secret: str = ""
+    token: str = ""
+    aes_key: str = ""
+    api_base_url: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    store: StoreSettings = field(default_factory=StoreSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
+    tagging: TaggingSettings = field(default_factory=TaggingSettings)
+    import_: ImportSettings = field(default_factory=ImportSettings)
+    twilio: TwilioSettings = field(default_factory=TwilioSettings)
+    telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    wecom: WecomSettings = field(default_factory=WecomSettings)
+
+    def replace(self, section: str, **values: Any) -> Settings:
+        """A copy with some keys of one section changed."""
+        key = _attr(section)
+        return dataclasses.replace(self, **{key: dataclasses.replace(getattr(self, key), **values)})
+
+
+def _attr(section: str) -> str:
+    return "import_" if section == "import" else section
+
+
+def _coerce(value: Any, kind: Any, where: str) -> Any:
+    if kind is int:
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise SettingsError(f"{where} must be a whole number, not {value!r}") from None
+    if kind == tuple[str, ...]:
+        if isinstance(value, str):
+            return tuple(v.strip() for v in value.split(",") if v.strip())
+        if isinstance(value, list | tuple):
+            return tuple(str(v) for v in value)
+        raise SettingsError(f"{where} must be a list")
+    return str(value)
+
+
+def load_settings(config_path: str | os.PathLike[str] | None = None,
+                  env: Mapping[str, str] | None = None) -> Settings:
+    """Settings from the config file (if any) with the environment winning over it."""
+    env = os.environ if env is None else env
+    path = config_path or env.get("ORDERPROOF_CONFIG")
+    data: dict[str, Any] = {}
+    if path:
+        p = Path(path)
+        if not p.is_file():
+            raise SettingsError(f"config file not found: {p}")
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{p}: not valid TOML: {exc}") from None
+    # the documented short aliases win over the long names
+    aliases = {"ORDERPROOF_DATABASE_URL": "ORDERPROOF_STORE_URL", "ORDERPROOF_MEDIA_DIR": "ORDERPROOF_STORE_MEDIA_DIR"}
+    env = dict(env)
+    for short, long in aliases.items():
+        if env.get(short):
+            env[long] = env[short]
+    sections = {}
+    for f in fields(Settings):
+        name = "import" if f.name == "import_" else f.name
+        cls = f.default_factory  # type: ignore[misc]
+        hints = get_type_hints(cls)
+        raw = data.get(name, {})
+        if not isinstance(raw, dict):
+            raise SettingsError(f"[{name}] must be a table")
+        values = {}
+        for sf in fields(cls):
+            where = f"[{name}] {sf.name}"
+            env_value = env.get(f"ORDERPROOF_{name.upper()}_{sf.name.upper()}")
+            if env_value is not None and env_value != "":
+                values[sf.name] = _coerce(env_value, hints[sf.name], where)
+            elif sf.name in raw:
+                values[sf.name] = _coerce(raw[sf.name], hints[sf.name], where)
+        sections[f.name] = cls(**values)
+    return Settings(**sections)

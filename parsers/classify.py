@@ -1,0 +1,144 @@
+"""What a text says, from the lexicon alone: milestone, exception, decisions, and whether it is chatter."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from parsers.lexicon import Hit, lexicon
+from parsers.orderbook import MILESTONES
+
+_EXPLICIT_APPROVE = re.compile(r"approv|批准|同意", re.I)
+_LEFTOVER = re.compile(r"[A-Za-z0-9\u4e00-\u9fff]")
+_CLAUSE = re.compile(r"[。！!？?\n；;，,]|(?<=[A-Za-z0-9)])\.(?:\s|$)|\s[–—-]\s")
+_QUESTION_MARK = re.compile(r"[?？]")
+# exception kinds in the order they win when a text has cues for several ("delay!" is a strong delay cue)
+EXCEPTION_PRIORITY = ("delay!", "material_shortage", "document_mismatch", "defect", "spec_change", "delay", "other")
+
+
+@dataclass(frozen=True)
+class Signals:
+    milestone: str | None = None
+    milestone_score: float = 0.0
+    delay_milestone: str | None = None  # the milestone named next to a delay cue: the one that slips
+    exception: str | None = None
+    exception_in_question: bool = False  # every cue of the exception sits in a question
+    decision_needed: str | None = None
+    decision_given: str | None = None
+    ack_only: bool = True
+    notice: bool = False
+    photo_remark: bool = False
+    question: bool = False  # the text only asks; no clause asserts anything
+    status: bool = False  # some clause asserts a state of things (a status word, a strong term, an exception)
+    status_terms: bool = False  # some clause has a plain status word ("done", "到了")
+    relayed: bool = False  # the text passes on the buyer's words
+    weak_terms: int = 0  # weak milestone words in clauses that assert
+    remaining: bool = False
+    rework_mentioned: bool = False
+
+
+def clauses(text: str) -> list[tuple[int, int]]:
+    """(start, end) spans of the clauses of a text, split at sentence and list punctuation."""
+    spans, start = [], 0
+    for m in _CLAUSE.finditer(text):
+        spans.append((start, m.end()))
+        start = m.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return spans
+
+
+def _has(name: str, text: str) -> list[Hit]:
+    m = lexicon().list_matchers.get(name)
+    return m.find(text) if m else []
+
+
+def _ack_only(text: str) -> bool:
+    rest = text
+    for h in sorted(_has("chatter.ack", text), key=lambda h: -h.start):
+        rest = rest[:h.start] + " " + rest[h.start + len(h.term):]
+    return not _LEFTOVER.search(rest)
+
+
+def _decisions(text: str) -> tuple[str | None, str | None]:
+    asks, gives = [], []
+    for verb, matcher in lexicon().decisions.items():
+        for h in matcher.find(text):
+            # a specific verb ("confirm release") beats a generic "please confirm"; then the earliest cue wins
+            explicit = verb != "approve" or bool(_EXPLICIT_APPROVE.search(h.term))
+            (asks if h.entries[0][2] == "ask" else gives).append((not explicit, h.start, verb))
+    return (min(asks)[2] if asks else None), (min(gives)[2] if gives else None)
+
+
+def _question_spans(text: str) -> list[tuple[int, int]]:
+    cues = [h.start for h in _has("chatter.question", text)]
+    out = []
+    for s, e in clauses(text):
+        if _QUESTION_MARK.search(text[s:e]) or any(s <= c < e for c in cues):
+            out.append((s, e))
+    return out
+
+
+def read_signals(text: str) -> Signals:
+    """Everything the vocabulary can tell about a text (empty text tells nothing)."""
+    if not text.strip():
+        return Signals()
+    hits = lexicon().terms.find(text)
+    asked = _question_spans(text)
+    in_question = lambda pos: any(s <= pos < e for s, e in asked)  # noqa: E731 - a local predicate
+    ms_score = {m: 0.0 for m in MILESTONES}
+    ms_first: dict[str, int] = {}
+    ex_score: dict[str, float] = {}
+    ex_asserted: set[str] = set()
+    ms_hits, delay_hits = [], []
+    for h in hits:
+        for family, label, kind in h.entries:
+            w = 2.0 if kind == "strong" else 1.0
+            if family == "milestones":
+                ms_score[label] += w
+                ms_first.setdefault(label, h.start)
+                ms_hits.append((h.start, label))
+            else:
+                key = "delay!" if label == "delay" and kind == "strong" else label
+                ex_score[key] = ex_score.get(key, 0.0) + w
+                if not in_question(h.start):
+                    ex_asserted.add(key)
+                if label == "delay":
+                    delay_hits.append(h.start)
+    best = max(ms_score.values())
+    milestone = None
+    if best > 0:
+        milestone = min((m for m in MILESTONES if ms_score[m] == best), key=lambda m: ms_first.get(m, 1 << 30))
+    # a delay, a shortage... needs a real cue; only a delay may rest on weak words ("late")
+    found = [k for k in EXCEPTION_PRIORITY if ex_score.get(k, 0) >= (1 if k in ("delay", "delay!") else 2)]
+    exception = found[0] if found else None
+    ask, give = _decisions(text)
+    plain = [h.start for h in _has("status.terms", text) if not in_question(h.start)]
+    strong = [h.start for h in hits if not in_question(h.start)
+              and any(k == "strong" or f == "exceptions" for f, _, k in h.entries)]
+    asserting = plain + strong
+    weak = sum(1 for h in hits if not in_question(h.start) and any(f == "milestones" for f, _, _ in h.entries))
+    return Signals(
+        milestone=milestone, milestone_score=best,
+        delay_milestone=_near_delay(text, ms_hits, delay_hits),
+        exception="delay" if exception == "delay!" else exception,
+        exception_in_question=exception is not None and exception not in ex_asserted,
+        decision_needed=ask, decision_given=give, ack_only=_ack_only(text),
+        notice=bool(_has("chatter.notice", text)), photo_remark=bool(_has("chatter.photo_remark", text)),
+        question=bool(asked) and not asserting and not weak, status=bool(asserting), status_terms=bool(plain),
+        relayed=bool(_has("relay.terms", text)), weak_terms=weak,
+        remaining=bool(_has("products.remaining", text)),
+        rework_mentioned=bool(re.search(r"rework|re-work|返工", text, re.I)),
+    )
+
+
+def _near_delay(text: str, ms_hits: list[tuple[int, str]], delay_hits: list[int]) -> str | None:
+    """The milestone named closest to a delay cue in the same clause."""
+    best: tuple[int, str] | None = None
+    for s, e in clauses(text):
+        cues = [d for d in delay_hits if s <= d < e]
+        for pos, label in ms_hits:
+            if cues and s <= pos < e:
+                dist = min(abs(pos - d) for d in cues)
+                if best is None or dist < best[0]:
+                    best = (dist, label)
+    return best[1] if best else None

@@ -1,0 +1,208 @@
+"""Finding orders and products in text: PO numbers in any common form, SKUs, nicknames and buyer names."""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from rapidfuzz.distance import OSA
+
+from parsers.lexicon import lexicon
+from parsers.orderbook import OrderBook
+
+LineRef = tuple[str, str]  # (po, sku)
+
+_MENTION = re.compile(r"(?<![A-Za-z0-9])(?:([A-Za-z]{1,4})\s?[#:：\-_.№]?\s?)?(\d+(?:-\d+)*)(?!\d)")
+_UNIT_AFTER = re.compile(
+    r"\s?(?:pcs|pc|pieces|sets?|ctns?|cartons?|kg|kgs|g|cm|mm|m|ml|l|gsm|%|usd|rmb|yuan|套|个|件|箱|只|张|台|条|双|米|"
+    r"公斤|克|元|块|美金|天|号|日|月|年|小时|分钟|h|days?|weeks?|x)(?![A-Za-z])", re.I)
+_CURRENCY_BEFORE = re.compile(r"(?:[$¥￥€£]|usd|rmb|cny|eur)\s?$", re.I)
+_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+_WORD = re.compile(r"[A-Za-z]+|\d+")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def stem(word: str) -> str:
+    """A crude English stem, enough to make 'pots' meet 'pot' and 'grooved' meet 'groove'."""
+    w = word.lower()
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    for suffix in ("ing", "ed", "es", "s", "e"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            return w[: -len(suffix)]
+    return w
+
+
+def words(text: str) -> list[str]:
+    """Stemmed English words and digit runs of a text."""
+    return [stem(w) for w in _WORD.findall(text)]
+
+
+@dataclass(frozen=True)
+class PoKey:
+    po: str
+    letters: str
+    digits: str
+
+
+@dataclass(frozen=True)
+class PoMention:
+    start: int
+    pos: frozenset[str]
+    fuzzy: bool
+
+
+@dataclass(frozen=True)
+class EnLine:
+    ref: LineRef
+    words: frozenset[str]
+    heads: frozenset[str]
+
+
+class BookIndex:
+    """Look-up tables built once per order book."""
+
+    def __init__(self, book: OrderBook) -> None:
+        lx = lexicon()
+        self.book = book
+        self.keys = [PoKey(o.po, re.match(r"[A-Za-z]*", o.po.strip()).group(0).upper(), re.sub(r"\D", "", o.po))
+                     for o in book.orders.values()]
+        by_letters = defaultdict(set)
+        for k in self.keys:
+            if len(k.letters) >= 2 and k.letters != "PO":
+                by_letters[k.letters].add(k.po)
+        acronyms = {t for t in lx.terms._exact if t.isascii() and t.isupper()}
+        self.letter_alias = {ls: next(iter(pos)) for ls, pos in by_letters.items() if len(pos) == 1
+                             and ls not in acronyms}
+        self.sku_lines: dict[str, set[LineRef]] = defaultdict(set)
+        self.zh_lines: dict[str, set[LineRef]] = defaultdict(set)
+        heads = {stem(h) for h in lx.lists.get("products.heads", ())}
+        stop = {stem(s) for s in lx.lists.get("products.stop", ())}
+        self.en_lines: list[EnLine] = []
+        for o in book.orders.values():
+            for ln in o.lines:
+                ref = (o.po, ln.sku)
+                self.sku_lines[ln.sku.lower()].add(ref)
+                english = ln.description.split(" / ", 1)[0]
+                names = [english] + [n for n in ln.nicknames if not _CJK.search(n)]
+                ws = {w for n in names for w in words(n)} - stop
+                self.en_lines.append(EnLine(ref, frozenset(ws), frozenset(ws & heads)))
+                for nick in ln.nicknames:
+                    if _CJK.search(nick):
+                        # a shorter ending of a nickname names the same kind of thing: 竹板 in 带槽竹板
+                        for i in range(len(nick) - 1):
+                            self.zh_lines[nick[i:]].add(ref)
+        self.sku_rx = _alternation(self.sku_lines, ascii_edges=True)
+        self.zh_rx = _alternation(self.zh_lines, ascii_edges=False)
+        self.buyer_pos: dict[str, set[str]] = defaultdict(set)
+        for o in book.orders.values():
+            first = re.match(r"[A-Z][A-Za-z]{3,}", o.buyer.strip())
+            if first and o.is_open:
+                self.buyer_pos[first.group(0)].add(o.po)
+        self.buyer_rx = _alternation(self.buyer_pos, ascii_edges=True, ignore_case=False)
+
+    # -- purchase orders -------------------------------------------------------------------------
+    def po_mentions(self, text: str) -> list[PoMention]:
+        """Every PO the text names, by number (exact, short form or one-edit typo) or letter code."""
+        found = []
+        for m in _MENTION.finditer(text):
+            letters, num = (m.group(1) or "").upper(), m.group(2)
+            if letters and not any(self._letters_fit(letters, k) for k in self.keys):
+                letters = ""  # a word before the number ("and 4500098765"), not a prefix
+            digits = num.replace("-", "")
+            if len(digits) < 3 or _DATE.match(num) or self._not_an_id(text, m):
+                continue
+            exact = {k.po for k in self.keys if k.digits == digits and self._letters_fit(letters, k)}
+            short = {k.po for k in self.keys if len(digits) >= 4 and k.digits != digits
+                     and k.digits.endswith(digits) and self._letters_fit(letters, k)}
+            if exact or short:
+                found.append(PoMention(m.start(), frozenset(exact or short), False))
+                continue
+            min_len = 4 if letters else 5
+            if len(digits) >= min_len:
+                near = {k.po for k in self.keys if self._letters_fit(letters, k) and self._one_edit(digits, k.digits)}
+                if near:
+                    found.append(PoMention(m.start(), frozenset(near), True))
+        for code, po in self.letter_alias.items():
+            for m in re.finditer(rf"(?<![A-Za-z0-9]){re.escape(code)}(?![A-Za-z])", text):
+                if not text[m.end():m.end() + 1].isdigit() and not text[m.end():m.end() + 2].strip("-# ")[:1].isdigit():
+                    found.append(PoMention(m.start(), frozenset({po}), False))
+        return sorted(found, key=lambda p: p.start)
+
+    @staticmethod
+    def _letters_fit(letters: str, key: PoKey) -> bool:
+        return not letters or letters in ("PO", "P", "NO", "ORDER") or letters == key.letters
+
+    @staticmethod
+    def _one_edit(digits: str, target: str) -> bool:
+        if len(target) > len(digits) + 1:
+            target = target[-len(digits):]
+        return abs(len(target) - len(digits)) <= 1 and OSA.distance(digits, target, score_cutoff=1) <= 1
+
+    @staticmethod
+    def _not_an_id(text: str, m: re.Match) -> bool:
+        s, e = m.start(2), m.end(2)
+        before, after = text[max(0, s - 6):s], text[e:e + 8]
+        if before.endswith((",", ".")) and len(before) >= 2 and before[-2].isdigit():
+            return True  # 1,125 or 69.5: a quantity
+        if after[:1] in (".", ",") and after[1:2].isdigit():
+            return True
+        if after[:1].isascii() and after[:1].isalpha():
+            return True  # 2955C, 40HQ: a code, not an order
+        if after[:1] in ("/", ":") and after[1:2].isdigit():
+            return True  # a date or a time
+        if before[-1:] in ("/", ":") and len(before) >= 2 and before[-2].isdigit():
+            return True
+        if _CURRENCY_BEFORE.search(before):
+            return True
+        return bool(_UNIT_AFTER.match(after)) and not m.group(1)
+
+    # -- products --------------------------------------------------------------------------------
+    def product_mentions(self, text: str) -> list[frozenset[LineRef]]:
+        """Each product the text names, as the order lines it could be."""
+        mentions: list[frozenset[LineRef]] = []
+        if self.sku_rx is not None:
+            for m in self.sku_rx.finditer(text):
+                mentions.append(frozenset(self.sku_lines[m.group(0).lower()]))
+        if self.zh_rx is not None and _CJK.search(text):
+            for m in self.zh_rx.finditer(text):
+                mentions.append(frozenset(self.zh_lines[m.group(0)]))
+        msg_words = set(words(text))
+        for head in sorted({h for line in self.en_lines for h in line.heads} & msg_words):
+            group = [ln for ln in self.en_lines if head in ln.heads]
+            # attributes the message shares with some lines of this kind narrow it to those lines
+            for attr in sorted((msg_words - {head}) & {w for ln in group for w in ln.words}):
+                narrowed = [ln for ln in group if attr in ln.words]
+                if narrowed and len(narrowed) < len(group):
+                    group = narrowed
+            mentions.append(frozenset(ln.ref for ln in group))
+        return mentions
+
+    def attribute_skus(self, text: str, po: str, hints: frozenset[str]) -> set[str]:
+        """SKUs of one order that a distinguishing word (a colour, a material) in the text points to."""
+        msg_words = set(words(text)) & hints
+        lines = [ln for ln in self.en_lines if ln.ref[0] == po]
+        out = set()
+        for w in msg_words:
+            having = [ln for ln in lines if w in ln.words]
+            if len(having) == 1:
+                out.add(having[0].ref[1])
+        return out
+
+    def buyer_mentions(self, text: str) -> set[str]:
+        """Open orders of any buyer the text names."""
+        if self.buyer_rx is None:
+            return set()
+        return {po for m in self.buyer_rx.finditer(text) for po in self.buyer_pos[m.group(0)]}
+
+
+def _alternation(table: dict, ascii_edges: bool, ignore_case: bool = True) -> re.Pattern | None:
+    if not table:
+        return None
+    parts = []
+    for key in sorted(table, key=lambda k: (-len(k), k)):
+        body = re.escape(key)
+        if ascii_edges:
+            body = rf"(?<![A-Za-z0-9]){body}(?![A-Za-z0-9])"
+        parts.append(body)
+    return re.compile("|".join(parts), re.I if ignore_case else 0)

@@ -1,0 +1,161 @@
+"""Reads and writes of inbound messages, their attachments and their tags."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, select
+
+from bot.messages import InboundMessage
+from parsers.facts import FileFacts, Prior, PriorPhoto, Tags
+from store.models import AttachmentRow, Evidence, InboundRow
+
+
+def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Insert rows; the database's UNIQUE (channel, chat, message_id) drops repeats atomically."""
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    table = InboundRow.__table__
+    if dialect == "sqlite":
+        stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=["channel", "chat", "message_id"])
+    elif dialect == "postgresql":
+        stmt = postgresql.insert(table).on_conflict_do_nothing(index_elements=["channel", "chat", "message_id"])
+    else:  # pragma: no cover - other databases fall back to one row at a time
+        stmt = insert(table).prefix_with("OR IGNORE")
+        result = session.execute(stmt, rows)
+        return result.rowcount if result.rowcount is not None and result.rowcount >= 0 else len(rows)
+    # count the rows the database really inserted: rowcount is not reliable here (psycopg reports every row
+    # of an executemany, and the ORM session reports a 1-row insert as 1 even when the conflict skipped it)
+    result = session.connection().execute(stmt.returning(table.c.id), rows)
+    return len(result.all())
+
+
+def store_inbound(session: Session, messages: Sequence[InboundMessage], notify: bool) -> int:
+    """Store messages raw; returns how many were new."""
+    rows = [{
+        "channel": m.channel, "chat": m.chat, "message_id": m.message_id, "sender": m.sender,
+        "contact_id": m.contact_id, "received_at": m.received_at, "text": m.text,
+        "raw": {"payload": m.raw, "attachments": [a.to_json() for a in m.attachments]},
+        "state": "pending", "notify": notify, "attempts": 0,
+    } for m in messages]
+    if len(rows) == 1:
+        return _insert_ignoring_duplicates(session, rows)
+    return sum(_insert_ignoring_duplicates(session, rows[i:i + 500]) for i in range(0, len(rows), 500))
+
+
+def requeue_after(session: Session, chats: Iterable[str], since: dt.datetime) -> int:
+    """Send processed messages later than `since` back to the queue, because an earlier one arrived late."""
+    photo_msgs = select(AttachmentRow.inbound_id).where(AttachmentRow.phash.is_not(None))
+    stmt = (update(InboundRow)
+            .where(InboundRow.state != "pending", InboundRow.received_at > since,
+                   or_(InboundRow.chat.in_(list(set(chats))), InboundRow.id.in_(photo_msgs)))
+            .values(state="pending"))
+    return session.execute(stmt).rowcount or 0
+
+
+def latest_processed_at(session: Session) -> dt.datetime | None:
+    """The received time of the latest message already processed."""
+    return session.exec(select(func.max(InboundRow.received_at)).where(InboundRow.state != "pending")).first()
+
+
+def pending(session: Session, limit: int, only_failed: bool = False) -> list[InboundRow]:
+    """Unprocessed messages in time order."""
+    state = "failed" if only_failed else "pending"
+    return list(session.exec(select(InboundRow).where(InboundRow.state == state)
+                             .order_by(InboundRow.received_at, InboundRow.id).limit(limit)))
+
+
+def count_pending(session: Session) -> int:
+    """How many acknowledged messages still wait to be processed."""
+    return session.exec(select(func.count()).select_from(InboundRow).where(InboundRow.state == "pending")).one()
+
+
+def attachments_of(session: Session, inbound_id: int) -> list[AttachmentRow]:
+    """A message's stored attachments, in order."""
+    return list(session.exec(select(AttachmentRow).where(AttachmentRow.inbound_id == inbound_id)
+                             .order_by(AttachmentRow.position)))
+
+
+def file_facts(row: AttachmentRow) -> FileFacts:
+    """The tagger's view of a stored attachment."""
+    captured = dt.datetime.strptime(row.captured_local, "%Y-%m-%d %H:%M:%S") if row.captured_local else None  # noqa: DTZ007 - camera wall time has no zone by nature
+    offset = dt.timedelta(minutes=row.captured_offset_min) if row.captured_offset_min is not None else None
+    return FileFacts(kind=row.kind, name=row.original_name, mime=row.mime, sha256=row.sha256,
+                     phash=int(row.phash, 16) if row.phash else None, captured=captured, captured_offset=offset,
+                     error=row.error)
+
+
+def _before(row: InboundRow):
+    return or_(InboundRow.received_at < row.received_at,
+               and_(InboundRow.received_at == row.received_at, InboundRow.id < row.id))
+
+
+def previous_evidence(session: Session, row: InboundRow, window: dt.timedelta) -> Prior | None:
+    """The same sender's latest evidence in the same chat, if it came within the window."""
+    if row.contact_id is None:
+        return None
+    q = (select(Evidence, InboundRow.received_at).join(InboundRow, Evidence.inbound_id == InboundRow.id)
+         .where(InboundRow.chat == row.chat, InboundRow.contact_id == row.contact_id, Evidence.evidence,
+                InboundRow.received_at >= row.received_at - window, _before(row))
+         .order_by(InboundRow.received_at.desc(), InboundRow.id.desc()).limit(1))
+    hit = session.exec(q).first()
+    if hit is None:
+        return None
+    ev, at = hit
+    return Prior(received_at=at, order=ev.order_po, ambiguous=ev.ambiguous, milestone=ev.milestone, sku=ev.sku,
+                 candidates=tuple(ev.candidates or ()), focus_sku=ev.focus_sku)
+
+
+def earlier_shortages(session: Session, row: InboundRow, days: int = 45) -> tuple[tuple[str, str | None], ...]:
+    """(order, sku) of material shortages reported earlier in the same chat."""
+    q = (select(Evidence.order_po, Evidence.sku).join(InboundRow, Evidence.inbound_id == InboundRow.id)
+         .where(InboundRow.chat == row.chat, Evidence.exception == "material_shortage",
+                Evidence.order_po.is_not(None), InboundRow.received_at >= row.received_at - dt.timedelta(days=days),
+                _before(row)))
+    return tuple(dict.fromkeys(session.exec(q)))
+
+
+def chat_senders(session: Session, row: InboundRow) -> tuple[str, ...]:
+    """Contacts who have written in this chat up to this message."""
+    q = (select(InboundRow.contact_id).where(InboundRow.chat == row.chat, InboundRow.contact_id.is_not(None),
+                                             or_(_before(row), InboundRow.id == row.id)).distinct())
+    return tuple(sorted(c for c in session.exec(q) if c))
+
+
+def earlier_photos(session: Session, row: InboundRow) -> tuple[PriorPhoto, ...]:
+    """Every picture received before this message, in any chat, with the order it was tagged for."""
+    q = (select(AttachmentRow.sha256, AttachmentRow.phash, InboundRow.received_at, Evidence.order_po,
+                Evidence.resolved_order)
+         .join(InboundRow, AttachmentRow.inbound_id == InboundRow.id)
+         .outerjoin(Evidence, Evidence.inbound_id == InboundRow.id)
+         .where(AttachmentRow.phash.is_not(None), _before(row)))
+    return tuple(PriorPhoto(received_at=at, sha256=sha, phash=int(ph, 16), order=resolved or po)
+                 for sha, ph, at, po, resolved in session.exec(q))
+
+
+def write_tags(session: Session, row: InboundRow, tags: Tags, now: dt.datetime) -> None:
+    """Store (or replace) the tags of one message."""
+    ev = session.exec(select(Evidence).where(Evidence.inbound_id == row.id)).first() or Evidence(inbound_id=row.id)
+    ev.evidence, ev.order_po, ev.ambiguous = tags.evidence, tags.order, tags.ambiguous
+    ev.candidates = list(tags.candidates)
+    ev.sku, ev.milestone, ev.exception = tags.sku, tags.milestone, tags.exception
+    ev.focus_sku = tags.focus_sku
+    ev.decision_needed, ev.decision_given = tags.decision_needed, tags.decision_given
+    ev.evidence_date, ev.date_source = tags.evidence_date, tags.date_source
+    ev.stale, ev.recycled = tags.stale, tags.recycled
+    ev.dates_mentioned = [d.isoformat() for d in tags.dates_mentioned]
+    ev.flags = list(tags.flags)
+    ev.received_at, ev.tagged_at = row.received_at, now
+    session.add(ev)
+
+
+def export_rows(session: Session, chat: str | None = None) -> Iterable[tuple[InboundRow, Evidence | None]]:
+    """Every inbound message with its tags, in arrival order."""
+    q = select(InboundRow, Evidence).outerjoin(Evidence, Evidence.inbound_id == InboundRow.id)
+    if chat:
+        q = q.where(InboundRow.chat == chat)
+    return session.exec(q.order_by(InboundRow.received_at, InboundRow.id)).yield_per(1000)

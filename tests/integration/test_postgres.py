@@ -1,0 +1,162 @@
+"""The same commands against PostgreSQL: a fresh database per test on the local server."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from bot.bootstrap import bootstrap
+from bot.clock import FixedClock
+from bot.messages import InboundMessage
+from bot.settings import load_settings
+from tests.conftest import Workspace
+from tests.fixtures import (
+    FACTORY,
+    read_jsonl,
+    text_chat,
+    write_chat,
+    write_contacts,
+    write_order_book,
+)
+
+pytestmark = pytest.mark.postgres
+
+SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def _admin() -> psycopg.Connection:
+    return psycopg.connect(SERVER, autocommit=True, connect_timeout=3)
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A new, empty database on the local server, dropped afterwards (skips when there is no server)."""
+    try:
+        admin = _admin()
+    except psycopg.OperationalError as exc:
+        reason = f"PostgreSQL at 127.0.0.1:5432 is unreachable: {str(exc).strip().splitlines()[0]}"
+        if os.environ.get("ORDERPROOF_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"{reason} (ORDERPROOF_REQUIRE_POSTGRES=1)")
+        pytest.skip(reason)
+    name = f"op_test_{uuid.uuid4().hex[:12]}"
+    with admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with _admin() as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def pg_rows(url: str, query: str) -> list[tuple]:
+    """Rows of a query on the test database."""
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), connect_timeout=3) as conn:
+        return conn.execute(query).fetchall()
+
+
+def pg_scalar(url: str, query: str):
+    return pg_rows(url, query)[0][0]
+
+
+def load_book(ws: Workspace, db: str) -> None:
+    assert ws.cli("--db", db, "orders", "import", write_order_book(ws.root / "orders.json")).code == 0
+    assert ws.cli("--db", db, "contacts", "import", write_contacts(ws.root / "contacts.json")).code == 0
+
+
+def comparable(records: list[dict]) -> list[dict]:
+    return [{k: v for k, v in r.items() if k not in ("error",)} for r in records]
+
+
+def test_the_schema_is_created_on_first_use(ws: Workspace, pg_url: str) -> None:
+    result = ws.cli("--db", pg_url, "orders", "import", write_order_book(ws.root / "orders.json"))
+
+    assert result.code == 0, result.err
+    tables = {t for (t,) in pg_rows(pg_url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+    assert {"alembic_version", "orders", "order_lines", "contacts", "inbound_messages", "attachments",
+            "evidence", "outbox"} <= tables
+    assert pg_scalar(pg_url, "SELECT count(*) FROM alembic_version") == 1
+
+
+def test_orders_and_contacts_import_and_reimport_as_updates(ws: Workspace, pg_url: str) -> None:
+    book, people = write_order_book(ws.root / "orders.json"), write_contacts(ws.root / "contacts.json")
+
+    assert "3 created, 0 updated" in ws.cli("--db", pg_url, "orders", "import", book).out
+    assert "3 created, 0 updated" in ws.cli("--db", pg_url, "contacts", "import", people).out
+    assert "0 created, 3 updated" in ws.cli("--db", pg_url, "orders", "import", book).out
+    assert "0 created, 3 updated" in ws.cli("--db", pg_url, "contacts", "import", people).out
+
+    assert pg_scalar(pg_url, "SELECT count(*) FROM orders") == 3
+    assert pg_scalar(pg_url, "SELECT count(*) FROM order_lines") == 4
+    assert pg_scalar(pg_url, "SELECT count(*) FROM assignments") == 7
+    assert pg_scalar(pg_url, "SELECT phone FROM contacts WHERE id = 'li.qiang'") == "+8613758912260"
+
+
+def test_a_text_replay_exports_the_same_on_postgresql_as_on_sqlite(ws: Workspace, pg_url: str) -> None:
+    chat = write_chat(ws.root / "factory_group" / "messages.jsonl",
+                      text_chat(60, dt.datetime(2026, 6, 9, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))))
+    exports = {}
+    for name, db in (("sqlite", ws.db_url), ("postgres", pg_url)):
+        load_book(ws, db)
+        result = ws.cli("--db", db, "replay", chat)
+        assert result.code == 0, result.err
+        ws.cli("--db", db, "evidence", "export", "--out", ws.root / f"{name}.jsonl")
+        exports[name] = read_jsonl(ws.root / f"{name}.jsonl")
+
+    assert len(exports["postgres"]) == 60
+    assert exports["postgres"] == exports["sqlite"]
+
+
+def test_the_same_delivery_stored_five_times_concurrently_leaves_one_row(ws: Workspace, pg_url: str) -> None:
+    settings = load_settings(env={}).replace("store", url=pg_url, media_dir=str(ws.media))
+    app = bootstrap(settings, clock=FixedClock())
+    msg = InboundMessage(channel="replay", message_id="dup-1", sender=FACTORY, chat="factory_group",
+                         received_at=dt.datetime(2026, 6, 9, 2, 0, tzinfo=dt.UTC), text="PO-1001 packed")
+    start = threading.Barrier(5)
+    added: list[int] = []
+    errors: list[BaseException] = []
+
+    def deliver() -> None:
+        start.wait()
+        try:
+            added.append(app.pipeline.receive([msg], notify=False))
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    try:
+        threads = [threading.Thread(target=deliver) for _ in range(5)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    finally:
+        app.close()
+
+    assert errors == []
+    assert sorted(added) == [0, 0, 0, 0, 1]
+    assert pg_scalar(pg_url, "SELECT count(*) FROM inbound_messages") == 1
+
+
+@pytest.mark.shared
+def test_the_shared_corpus_gives_192_records_on_postgresql(ws: Workspace, pg_url: str, shared_dir: Path,
+                                                           rendered_corpus: Path) -> None:
+    assert ws.cli("--db", pg_url, "orders", "import", shared_dir / "corpus" / "orders.json").code == 0
+    assert ws.cli("--db", pg_url, "contacts", "import", shared_dir / "corpus" / "contacts.json").code == 0
+    chats = sorted(rendered_corpus.glob("*/messages.jsonl"))
+
+    result = ws.cli("--db", pg_url, "replay", *chats)
+    again = ws.cli("--db", pg_url, "replay", *chats)
+
+    assert result.code == 0, result.err
+    assert "192 new" in result.out and "0 new" in again.out
+    ws.cli("--db", pg_url, "evidence", "export", "--out", ws.root / "export.jsonl")
+    records = read_jsonl(ws.root / "export.jsonl")
+    assert len(records) == 192
+    assert len({(r["chat"], r["message_id"]) for r in records}) == 192
+    assert {r["state"] for r in records} == {"processed"}
