@@ -1,10 +1,9 @@
 """What the bot answers the sender of a tagged message (pure: tags in, text out)."""
 from __future__ import annotations
 
+from bot.i18n import say
 from parsers.facts import FileFacts, Tags
 from parsers.orderbook import ContactInfo
-
-from bot.i18n import say
 
 
 def reply_for(tags: Tags, contact: ContactInfo | None, files: tuple[FileFacts, ...] = ()) -> str | None:

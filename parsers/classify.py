@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from parsers.lexicon import Hit, lexicon
+from parsers.lexicon import TERMS, Hit, lexicon
 from parsers.orderbook import MILESTONES
 
 _EXPLICIT_APPROVE = re.compile(r"approv|批准|同意", re.I)
@@ -47,30 +47,28 @@ def clauses(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _has(name: str, text: str) -> list[Hit]:
-    m = lexicon().list_matchers.get(name)
-    return m.find(text) if m else []
-
-
-def _ack_only(text: str) -> bool:
+def _ack_only(text: str, acks: list[Hit]) -> bool:
     rest = text
-    for h in sorted(_has("chatter.ack", text), key=lambda h: -h.start):
+    for h in sorted(acks, key=lambda h: -h.start):
         rest = rest[:h.start] + " " + rest[h.start + len(h.term):]
     return not _LEFTOVER.search(rest)
 
 
-def _decisions(text: str) -> tuple[str | None, str | None]:
+def _decisions(scan: dict[str, list[Hit]]) -> tuple[str | None, str | None]:
     asks, gives = [], []
-    for verb, matcher in lexicon().decisions.items():
-        for h in matcher.find(text):
+    for family, hits in scan.items():
+        if not family.startswith("decision:"):
+            continue
+        verb = family.split(":", 1)[1]
+        for h in hits:
             # a specific verb ("confirm release") beats a generic "please confirm"; then the earliest cue wins
             explicit = verb != "approve" or bool(_EXPLICIT_APPROVE.search(h.term))
             (asks if h.entries[0][2] == "ask" else gives).append((not explicit, h.start, verb))
     return (min(asks)[2] if asks else None), (min(gives)[2] if gives else None)
 
 
-def _question_spans(text: str) -> list[tuple[int, int]]:
-    cues = [h.start for h in _has("chatter.question", text)]
+def _question_spans(text: str, scan: dict[str, list[Hit]]) -> list[tuple[int, int]]:
+    cues = [h.start for h in scan.get("chatter.question", [])]
     out = []
     for s, e in clauses(text):
         if _QUESTION_MARK.search(text[s:e]) or any(s <= c < e for c in cues):
@@ -82,8 +80,10 @@ def read_signals(text: str) -> Signals:
     """Everything the vocabulary can tell about a text (empty text tells nothing)."""
     if not text.strip():
         return Signals()
-    hits = lexicon().terms.find(text)
-    asked = _question_spans(text)
+    scan = lexicon().scan(text)
+    has = lambda name: scan.get(name, [])  # noqa: E731 - a local accessor
+    hits = has(TERMS)
+    asked = _question_spans(text, scan)
     in_question = lambda pos: any(s <= pos < e for s, e in asked)  # noqa: E731 - a local predicate
     ms_score = {m: 0.0 for m in MILESTONES}
     ms_first: dict[str, int] = {}
@@ -111,8 +111,8 @@ def read_signals(text: str) -> Signals:
     # a delay, a shortage... needs a real cue; only a delay may rest on weak words ("late")
     found = [k for k in EXCEPTION_PRIORITY if ex_score.get(k, 0) >= (1 if k in ("delay", "delay!") else 2)]
     exception = found[0] if found else None
-    ask, give = _decisions(text)
-    plain = [h.start for h in _has("status.terms", text) if not in_question(h.start)]
+    ask, give = _decisions(scan)
+    plain = [h.start for h in has("status.terms") if not in_question(h.start)]
     strong = [h.start for h in hits if not in_question(h.start)
               and any(k == "strong" or f == "exceptions" for f, _, k in h.entries)]
     asserting = plain + strong
@@ -122,11 +122,11 @@ def read_signals(text: str) -> Signals:
         delay_milestone=_near_delay(text, ms_hits, delay_hits),
         exception="delay" if exception == "delay!" else exception,
         exception_in_question=exception is not None and exception not in ex_asserted,
-        decision_needed=ask, decision_given=give, ack_only=_ack_only(text),
-        notice=bool(_has("chatter.notice", text)), photo_remark=bool(_has("chatter.photo_remark", text)),
+        decision_needed=ask, decision_given=give, ack_only=_ack_only(text, has("chatter.ack")),
+        notice=bool(has("chatter.notice")), photo_remark=bool(has("chatter.photo_remark")),
         question=bool(asked) and not asserting and not weak, status=bool(asserting), status_terms=bool(plain),
-        relayed=bool(_has("relay.terms", text)), weak_terms=weak,
-        remaining=bool(_has("products.remaining", text)),
+        relayed=bool(has("relay.terms")), weak_terms=weak,
+        remaining=bool(has("products.remaining")),
         rework_mentioned=bool(re.search(r"rework|re-work|返工", text, re.I)),
     )
 

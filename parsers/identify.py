@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from parsers.classify import clauses
-from parsers.lexicon import lexicon
+from parsers.lexicon import TERMS, lexicon
 from parsers.order_match import BookIndex
 from parsers.orderbook import ContactInfo, OrderBook
 
@@ -98,7 +98,7 @@ def sku_by_quantity(text: str, book: OrderBook, order: str) -> str | None:
 
 def focus_sku(text: str, index: BookIndex, order: str) -> str | None:
     """The one product that the exception in a multi-product text is about (the clause that has the cue)."""
-    cues = [h.start for h in lexicon().terms.find(text) if any(f == "exceptions" for f, _, _ in h.entries)]
+    cues = [h.start for h in lexicon().find(TERMS, text) if any(f == "exceptions" for f, _, _ in h.entries)]
     skus: set[str] = set()
     for s, e in clauses(text):
         if any(s <= c < e for c in cues):

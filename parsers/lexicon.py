@@ -1,14 +1,20 @@
-"""The tagger's vocabulary: TOML lexicons (en, zh) compiled into a few fast matchers."""
+"""The tagger's vocabulary: TOML lexicons (en, zh) compiled into one Aho-Corasick automaton.
+
+One pass over a message finds every term of every family (milestones and exceptions, each decision verb, each
+word list); within a family the longest term wins at each position, as a person would read it.
+"""
 from __future__ import annotations
 
-import re
 import tomllib
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-WEIGHTS = {"strong": 2.0, "weak": 1.0, "ask": 1.0, "give": 1.0}
+import ahocorasick
+
+TERMS = "terms"  # the family of milestone and exception terms
+_LOWER = str.maketrans({**{chr(c): chr(c + 32) for c in range(65, 91)}, "\n": " ", "\t": " ", "\r": " "})
 
 
 @dataclass(frozen=True)
@@ -20,76 +26,92 @@ class Hit:
     entries: tuple[tuple[str, str, str], ...]  # (family, label, kind), e.g. ("milestones", "po_lock", "strong")
 
 
-def _pattern(term: str) -> str:
-    wildcard = term.endswith("*")
-    core = term[:-1] if wildcard else term
-    body = re.escape(core).replace(r"\ ", r"\s+")
-    if wildcard:
-        body += r"[A-Za-z]*"
-    # ASCII words need word edges; Chinese terms match anywhere (Chinese has no spaces)
-    # a letter next to a word means another word; a digit may touch it ("AQL2.5", "PO55102")
-    if core[:1].isascii() and core[:1].isalnum():
-        body = (r"(?<![A-Za-z0-9])" if core[:1].isdigit() else r"(?<![A-Za-z])") + body
-    if core[-1:].isascii() and core[-1:].isalnum() or wildcard:
-        body += r"(?![A-Za-z0-9])" if core[-1:].isdigit() else r"(?![A-Za-z])"
-    return body
+@dataclass(frozen=True)
+class _Term:
+    family: str
+    core: str
+    wildcard: bool
+    capitals: bool  # short all-capital terms (SO, PL, FRI) match only in capitals: "so" is a word
+    entries: tuple[tuple[str, str, str], ...]
 
 
-def _acronym(term: str) -> bool:
-    # short all-capital terms (SO, PL, CI, FRI, ETD) are only matched in capitals: "so" is a word
-    return term.isascii() and term.upper() == term and any(c.isalpha() for c in term) and len(term) <= 5
+def _is_acronym(core: str) -> bool:
+    return core.isascii() and core.upper() == core and any(c.isalpha() for c in core) and len(core) <= 5
 
 
-class TermMatcher:
-    """Finds many terms in one pass: the longest term wins at each position."""
+def _edge_ok(text: str, start: int, end: int, core: str, wildcard: bool) -> bool:
+    # a letter next to a word means another word; a digit may touch a word ("AQL2.5", "PO55102")
+    first, last = core[:1], core[-1:]
+    if first.isascii() and first.isalnum() and start > 0:
+        before = text[start - 1]
+        if before.isascii() and (before.isalpha() or (first.isdigit() and before.isdigit())):
+            return False
+    if (last.isascii() and last.isalnum() or wildcard) and end < len(text):
+        after = text[end]
+        if after.isascii() and (after.isalpha() or (last.isdigit() and after.isdigit())):
+            return False
+    return True
 
-    def __init__(self, entries: dict[str, list[tuple[str, str, str]]]) -> None:
-        self._exact: dict[str, tuple] = {}
-        self._prefix: dict[str, tuple] = {}
-        sensitive, insensitive = [], []
-        for term, ents in entries.items():
-            key = term[:-1] if term.endswith("*") else term
-            book = self._prefix if term.endswith("*") else self._exact
-            norm = key if _acronym(key) else key.lower()
-            book[norm] = tuple(dict.fromkeys(book.get(norm, ()) + tuple(ents)))
-            (sensitive if _acronym(key) else insensitive).append(term)
-        order = lambda ts: sorted(set(ts), key=lambda t: (-len(t), t))  # noqa: E731 - a sort key, used twice
-        self._regexes = []
-        if insensitive:
-            self._regexes.append((re.compile("|".join(_pattern(t) for t in order(insensitive)), re.I), True))
-        if sensitive:
-            self._regexes.append((re.compile("|".join(_pattern(t) for t in order(sensitive))), False))
 
-    def _lookup(self, text: str, lower: bool) -> tuple:
-        key = re.sub(r"\s+", " ", text)
-        key = key.lower() if lower else key
-        if key in self._exact:
-            return self._exact[key]
-        for n in range(len(key), 0, -1):
-            if key[:n] in self._prefix:
-                return self._prefix[key[:n]]
-        return self._exact.get(key.lower(), ())
+class Scanner:
+    """Finds the terms of many families in one pass."""
 
-    def find(self, text: str) -> list[Hit]:
-        """Every term in the text, in order of position."""
-        hits = []
-        for rx, lower in self._regexes:
-            for m in rx.finditer(text):
-                ents = self._lookup(m.group(0), lower)
-                if ents:
-                    hits.append(Hit(m.group(0), m.start(), ents))
-        hits.sort(key=lambda h: h.start)
-        return hits
+    def __init__(self, terms: dict[tuple[str, str], list[tuple[str, str, str]]]) -> None:
+        by_key: dict[str, list[_Term]] = defaultdict(list)
+        for (family, term), entries in terms.items():
+            wildcard = term.endswith("*")
+            core = term[:-1] if wildcard else term
+            by_key[core.translate(_LOWER)].append(
+                _Term(family, core, wildcard, _is_acronym(core), tuple(dict.fromkeys(entries))))
+        self._auto = ahocorasick.Automaton()
+        for key, values in by_key.items():
+            self._auto.add_word(key, tuple(values))
+        self._auto.make_automaton()
+        self.families = frozenset(t.family for vs in by_key.values() for t in vs)
+
+    def scan(self, text: str) -> dict[str, list[Hit]]:
+        """Every family's terms in the text, each family's hits in order of position."""
+        if not text:
+            return {}
+        lowered = text.translate(_LOWER)
+        found: dict[str, list[tuple[int, int, _Term]]] = defaultdict(list)
+        for last, values in self._auto.iter(lowered):
+            for t in values:
+                start, end = last - len(t.core) + 1, last + 1
+                if t.capitals and text[start:end] != t.core:
+                    continue
+                if t.wildcard:
+                    while end < len(text) and text[end].isascii() and text[end].isalpha():
+                        end += 1
+                if _edge_ok(text, start, end, t.core, t.wildcard):
+                    found[t.family].append((start, end, t))
+        out = {}
+        for family, cands in found.items():
+            cands.sort(key=lambda c: (c[0], c[0] - c[1]))
+            hits, reach = [], -1
+            for start, end, t in cands:
+                if start >= reach:
+                    hits.append(Hit(text[start:end], start, t.entries))
+                    reach = end
+            out[family] = hits
+        return out
 
 
 @dataclass(frozen=True)
 class Lexicon:
-    """The compiled vocabulary of every language."""
+    """The compiled vocabulary of every language, and its plain word lists."""
 
-    terms: TermMatcher
-    decisions: dict[str, TermMatcher]
-    lists: dict[str, frozenset[str]] = field(default_factory=dict)
-    list_matchers: dict[str, TermMatcher] = field(default_factory=dict)
+    scanner: Scanner
+    lists: dict[str, frozenset[str]]
+    acronyms: frozenset[str]  # capital-letter terms (SO, PL, ETD): never read as an order's letter code
+
+    def scan(self, text: str) -> dict[str, list[Hit]]:
+        """Every family's terms in a text."""
+        return self.scanner.scan(text)
+
+    def find(self, family: str, text: str) -> list[Hit]:
+        """One family's terms in a text."""
+        return self.scanner.scan(text).get(family, [])
 
 
 def _load(lang: str) -> dict:
@@ -100,8 +122,7 @@ def _load(lang: str) -> dict:
 @cache
 def lexicon(languages: tuple[str, ...] = ("en", "zh")) -> Lexicon:
     """The compiled lexicon (built once per process: it is read-only data)."""
-    terms: dict[str, list] = defaultdict(list)
-    decisions: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    terms: dict[tuple[str, str], list] = defaultdict(list)
     lists: dict[str, set[str]] = defaultdict(set)
     for lang in languages:
         doc = _load(lang)
@@ -109,15 +130,17 @@ def lexicon(languages: tuple[str, ...] = ("en", "zh")) -> Lexicon:
             for label, kinds in doc.get(family, {}).items():
                 for kind, words in kinds.items():
                     for w in words:
-                        terms[w].append((family, label, kind))
+                        terms[(TERMS, w)].append((family, label, kind))
         for verb, kinds in doc.get("decisions", {}).items():
             for kind, words in kinds.items():
                 for w in words:
-                    decisions[verb][w].append(("decisions", verb, kind))
+                    terms[(f"decision:{verb}", w)].append(("decisions", verb, kind))
         for section in ("chatter", "status", "products", "relay"):
             for name, words in doc.get(section, {}).items():
                 lists[f"{section}.{name}"].update(words)
-    list_matchers = {name: TermMatcher({w: [(name, name, "list")] for w in words})
-                     for name, words in lists.items() if name not in ("products.heads", "products.stop")}
-    return Lexicon(terms=TermMatcher(terms), decisions={v: TermMatcher(d) for v, d in decisions.items()},
-                   lists={k: frozenset(v) for k, v in lists.items()}, list_matchers=list_matchers)
+    for name, words in lists.items():
+        if name not in ("products.heads", "products.stop", "products.attributes_hint"):
+            for w in words:
+                terms[(name, w)].append((name, name, "list"))
+    acronyms = frozenset(t.rstrip("*") for _, t in terms if _is_acronym(t.rstrip("*")))
+    return Lexicon(Scanner(terms), {k: frozenset(v) for k, v in lists.items()}, acronyms)

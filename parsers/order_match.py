@@ -4,10 +4,11 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache
 
 from rapidfuzz.distance import OSA
 
-from parsers.lexicon import lexicon
+from parsers.lexicon import Scanner, lexicon
 from parsers.orderbook import OrderBook
 
 LineRef = tuple[str, str]  # (po, sku)
@@ -22,6 +23,7 @@ _WORD = re.compile(r"[A-Za-z]+|\d+")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
+@cache
 def stem(word: str) -> str:
     """A crude English stem, enough to make 'pots' meet 'pot' and 'grooved' meet 'groove'."""
     w = word.lower()
@@ -67,13 +69,13 @@ class BookIndex:
         self.book = book
         self.keys = [PoKey(o.po, re.match(r"[A-Za-z]*", o.po.strip()).group(0).upper(), re.sub(r"\D", "", o.po))
                      for o in book.orders.values()]
+        self.key_of = {k.po: k for k in self.keys}
         by_letters = defaultdict(set)
         for k in self.keys:
             if len(k.letters) >= 2 and k.letters != "PO":
                 by_letters[k.letters].add(k.po)
-        acronyms = {t for t in lx.terms._exact if t.isascii() and t.isupper()}
         self.letter_alias = {ls: next(iter(pos)) for ls, pos in by_letters.items() if len(pos) == 1
-                             and ls not in acronyms}
+                             and ls not in lx.acronyms}
         self.sku_lines: dict[str, set[LineRef]] = defaultdict(set)
         self.zh_lines: dict[str, set[LineRef]] = defaultdict(set)
         heads = {stem(h) for h in lx.lists.get("products.heads", ())}
@@ -92,8 +94,21 @@ class BookIndex:
                         # a shorter ending of a nickname names the same kind of thing: 竹板 in 带槽竹板
                         for i in range(len(nick) - 1):
                             self.zh_lines[nick[i:]].add(ref)
-        self.sku_rx = _alternation(self.sku_lines, ascii_edges=True)
-        self.zh_rx = _alternation(self.zh_lines, ascii_edges=False)
+        self.head_lines: dict[str, list[EnLine]] = defaultdict(list)
+        for line in self.en_lines:
+            for h in line.heads:
+                self.head_lines[h].append(line)
+        self.by_digits: dict[str, set[str]] = defaultdict(set)
+        self.by_suffix: dict[str, set[str]] = defaultdict(set)
+        for k in self.keys:
+            self.by_digits[k.digits].add(k.po)
+            for n in range(4, len(k.digits)):
+                self.by_suffix[k.digits[-n:]].add(k.po)
+        # SKU codes and Chinese nicknames are found in one Aho-Corasick pass, longest first
+        names = {("sku", code): [("sku", code, "code")] for code in self.sku_lines}
+        names.update({("zh", nick): [("zh", nick, "nick")] for nick in self.zh_lines})
+        self.names = Scanner(names) if names else None
+        self.letter_sets = {k.letters for k in self.keys}
         self.buyer_pos: dict[str, set[str]] = defaultdict(set)
         for o in book.orders.values():
             first = re.match(r"[A-Z][A-Za-z]{3,}", o.buyer.strip())
@@ -107,14 +122,14 @@ class BookIndex:
         found = []
         for m in _MENTION.finditer(text):
             letters, num = (m.group(1) or "").upper(), m.group(2)
-            if letters and not any(self._letters_fit(letters, k) for k in self.keys):
+            if letters and letters not in ("PO", "P", "NO", "ORDER") and letters not in self.letter_sets:
                 letters = ""  # a word before the number ("and 4500098765"), not a prefix
             digits = num.replace("-", "")
             if len(digits) < 3 or _DATE.match(num) or self._not_an_id(text, m):
                 continue
-            exact = {k.po for k in self.keys if k.digits == digits and self._letters_fit(letters, k)}
-            short = {k.po for k in self.keys if len(digits) >= 4 and k.digits != digits
-                     and k.digits.endswith(digits) and self._letters_fit(letters, k)}
+            keys = self.key_of
+            exact = {po for po in self.by_digits.get(digits, ()) if self._letters_fit(letters, keys[po])}
+            short = {po for po in self.by_suffix.get(digits, ()) if self._letters_fit(letters, keys[po])}
             if exact or short:
                 found.append(PoMention(m.start(), frozenset(exact or short), False))
                 continue
@@ -161,15 +176,14 @@ class BookIndex:
     def product_mentions(self, text: str) -> list[frozenset[LineRef]]:
         """Each product the text names, as the order lines it could be."""
         mentions: list[frozenset[LineRef]] = []
-        if self.sku_rx is not None:
-            for m in self.sku_rx.finditer(text):
-                mentions.append(frozenset(self.sku_lines[m.group(0).lower()]))
-        if self.zh_rx is not None and _CJK.search(text):
-            for m in self.zh_rx.finditer(text):
-                mentions.append(frozenset(self.zh_lines[m.group(0)]))
+        found = self.names.scan(text) if self.names is not None else {}
+        for h in found.get("sku", []):
+            mentions.append(frozenset(self.sku_lines[h.entries[0][1]]))
+        for h in found.get("zh", []):
+            mentions.append(frozenset(self.zh_lines[h.entries[0][1]]))
         msg_words = set(words(text))
-        for head in sorted({h for line in self.en_lines for h in line.heads} & msg_words):
-            group = [ln for ln in self.en_lines if head in ln.heads]
+        for head in sorted(self.head_lines.keys() & msg_words):
+            group = self.head_lines[head]
             # attributes the message shares with some lines of this kind narrow it to those lines
             for attr in sorted((msg_words - {head}) & {w for ln in group for w in ln.words}):
                 narrowed = [ln for ln in group if attr in ln.words]

@@ -427,3 +427,37 @@ def test_contacts_link_code_for_an_unknown_contact_is_one_clear_line(ws: Workspa
     assert ws.run("contacts", "link-code", FACTORY).code == 0
     result = ws.run("contacts", "link-code", "nobody")
     assert result.code != 0 and result.err_lines == ["orderproof: error: unknown contact: nobody"]
+
+
+def test_a_message_id_repeated_in_a_file_is_stored_once(ws: Workspace) -> None:
+    load_book(ws)
+    chat = write_chat(ws.root / "factory_group" / "messages.jsonl", [
+        message("r-1", "2026-06-09T10:00:00+08:00", FACTORY, "PO-1001 红锅 包装完成"),
+        message("r-1", "2026-06-09T10:01:00+08:00", FACTORY, "PO-1001 红锅 包装完成 (edited)"),
+        message("r-2", "2026-06-09T10:02:00+08:00", FACTORY, "好的"),
+    ])
+
+    result = ws.run("replay", chat)
+
+    assert result.code == 0
+    assert "3 messages read, 2 new" in result.out
+    assert query(ws.db, "SELECT message_id, text FROM inbound_messages ORDER BY id") == [
+        ("r-1", "PO-1001 红锅 包装完成"), ("r-2", "好的")]
+
+
+def test_an_earlier_file_replayed_later_re_tags_the_messages_after_it(ws: Workspace) -> None:
+    load_book(ws)
+    start = dt.datetime(2026, 6, 9, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    later = write_chat(ws.root / "late" / "factory_group" / "messages.jsonl",
+                       text_chat(5, start + dt.timedelta(hours=1), prefix="late"))
+    earlier = write_chat(ws.root / "early" / "factory_group" / "messages.jsonl",
+                         text_chat(3, start, prefix="early"))
+    ws.run("replay", later)
+
+    result = ws.run("replay", earlier)
+
+    assert result.code == 0
+    assert "3 new, 8 processed" in result.out  # the five later messages of the chat were tagged again
+    assert [r["message_id"] for r in export(ws)] == [f"early-{i:05d}" for i in range(3)] + \
+        [f"late-{i:05d}" for i in range(5)]
+    assert scalar(ws.db, "SELECT count(*) FROM evidence") == 8
