@@ -12,7 +12,7 @@ from bot.fetchers import LocalFileFetcher
 from bot.outbox import drain
 from bot.pipeline import Pipeline
 from bot.ports import Channel, Clock, MediaFetcher
-from bot.services import ReplyHook
+from bot.services import ReplyHook, UnknownSenderHook
 from bot.settings import Settings
 from store.blobs import BlobStore
 from store.db import open_database
@@ -26,6 +26,7 @@ class App:
     blobs: BlobStore
     pipeline: Pipeline
     channels: dict[str, Channel] = field(default_factory=dict)
+    fetchers: dict[str, MediaFetcher] = field(default_factory=dict)
 
     def send_outbox(self) -> int:
         """Send whatever the outbox has due."""
@@ -44,8 +45,27 @@ def bootstrap(settings: Settings, clock: Clock | None = None, channels: Mapping[
     blobs = BlobStore(settings.store.media_dir)
     local = LocalFileFetcher()
     all_fetchers: dict[str, MediaFetcher] = {"replay": local, "console": local, "demo": local}
+    all_channels: dict[str, Channel] = {}
+    if settings.twilio.enabled:
+        from bot.channels import twilio
+
+        all_fetchers["whatsapp"] = twilio.TwilioMediaFetcher(settings.twilio)
+        all_channels["whatsapp"] = twilio.TwilioChannel(
+            settings.twilio, last_inbound=lambda chat: last_inbound_at(engine, "whatsapp", chat), now=clock.now)
     all_fetchers.update(fetchers or {})
+    all_channels.update(channels or {})
+    hooks = [ReplyHook(clock), UnknownSenderHook(clock, lambda: all_channels.keys())]
     pipeline = Pipeline(engine, blobs, all_fetchers, clock,
                         carry_over=dt.timedelta(minutes=settings.tagging.carry_over_minutes),
-                        stale_days=settings.tagging.stale_days, after_tagging=[ReplyHook(clock)])
-    return App(settings, engine, clock, blobs, pipeline, dict(channels or {}))
+                        stale_days=settings.tagging.stale_days, after_tagging=hooks)
+    return App(settings, engine, clock, blobs, pipeline, all_channels, all_fetchers)
+
+
+def last_inbound_at(engine: Engine, channel: str, chat: str) -> dt.datetime | None:
+    """When a chat last wrote to us (WhatsApp's 24-hour window starts there)."""
+    from sqlmodel import Session
+
+    from store.inbound_repo import last_received
+
+    with Session(engine) as session:
+        return last_received(session, channel, chat)

@@ -11,7 +11,8 @@ from sqlmodel import Session
 
 from bot.messages import AttachmentRef, InboundMessage
 from bot.ports import Clock, FetchError, MediaFetcher
-from parsers.facts import MessageFacts, TagContext, Tags
+from bot.run_context import RunContext
+from parsers.facts import FileFacts, MessageFacts, TagContext, Tags
 from parsers.orderbook import OrderBook
 from parsers.photos import inspect_photo
 from parsers.sniff import extension_for, sniff_type
@@ -19,12 +20,12 @@ from parsers.tags import tag_message
 from store import inbound_repo as repo
 from store.blobs import BlobStore, safe_name
 from store.book_repo import load_book
-from store.contacts_repo import resolve_contact
-from store.models import AttachmentRow, InboundRow
+from store.inbound_repo import PendingRow
+from store.models import AttachmentRow
 
 log = logging.getLogger(__name__)
 Tagger = Callable[[MessageFacts, TagContext, OrderBook], Tags]
-AfterTagging = Callable[[Session, InboundRow, Tags, OrderBook], None]
+AfterTagging = Callable[[Session, PendingRow, Tags, OrderBook], None]
 
 
 @dataclass
@@ -58,69 +59,71 @@ class Pipeline:
             session.commit()
         return added
 
-    def process_pending(self, batch: int = 200, only_failed: bool = False,
+    def process_pending(self, batch: int = 500, only_failed: bool = False,
                         progress: Callable[[int], None] | None = None) -> ProcessReport:
         """Process every waiting message in time order, committing batch by batch."""
         report = ProcessReport()
         with Session(self.engine) as session:
             book = load_book(session)
+        ctx = RunContext()
         while True:
-            with Session(self.engine, expire_on_commit=False) as session:
-                rows = repo.pending(session, batch, only_failed)
+            with Session(self.engine) as session:
+                rows = repo.pending_rows(session, batch, only_failed)
                 if not rows:
                     return report
-                for row in rows:
-                    self._process_guarded(session, row, book, report)
+                ctx.bind(session)
+                results = [self._process_guarded(session, row, book, ctx, report) for row in rows]
+                repo.write_results(session, results, self.clock.now())
                 session.commit()
             if progress:
                 progress(len(rows))
-            if only_failed:
-                only_failed = False  # failed rows were moved to pending or failed again; go on with the queue
+            only_failed = False  # failed rows were retried once; go on with the queue
 
-    def _process_guarded(self, session: Session, row: InboundRow, book: OrderBook, report: ProcessReport) -> None:
+    def _process_guarded(self, session: Session, row: PendingRow, book: OrderBook, ctx: RunContext,
+                         report: ProcessReport) -> repo.Result:
         try:
             with session.begin_nested():
-                self.process_row(session, row, book)
-                row.state, row.error, row.processed_at = "processed", None, self.clock.now()
-                row.attempts += 1
-                session.add(row)
+                tags = self.process_row(session, row, book, ctx)
             report.processed += 1
+            # a stranger's message is kept but quarantined until someone links the sender
+            state = "quarantined" if "unknown_sender" in tags.flags else "processed"
+            return repo.Result(row, state, tags, None)
         except Exception as exc:  # one bad message must never stop the queue
             log.exception("message %s/%s failed", row.chat, row.message_id)
-            row.state, row.error = "failed", f"{type(exc).__name__}: {exc}"[:500]
-            row.attempts += 1
-            row.processed_at = self.clock.now()
-            session.add(row)
+            error = f"{type(exc).__name__}: {exc}"[:500]
             report.failed += 1
-            report.errors.append(f"{row.chat} {row.message_id}: {row.error}")
+            report.errors.append(f"{row.chat} {row.message_id}: {error}")
+            return repo.Result(row, "failed", None, error)
 
-    def process_row(self, session: Session, row: InboundRow, book: OrderBook) -> Tags:
-        """Save attachments, tag the message and record the tags (inside the caller's transaction)."""
+    def process_row(self, session: Session, row: PendingRow, book: OrderBook, ctx: RunContext | None = None) -> Tags:
+        """Save attachments and tag the message (inside the caller's transaction)."""
+        ctx = ctx or RunContext()
+        ctx.bind(session)
         if row.contact_id is None:
-            row.contact_id = resolve_contact(session, row.channel, row.sender)
-        files = self._attachments(session, row)
+            row.contact_id = ctx.contact(row.channel, row.sender)
+        files = tuple(repo.file_facts(f) for f in self._attachments(session, row))
         facts = MessageFacts(chat=row.chat, sender=row.contact_id, received_at=row.received_at, text=row.text,
-                             files=tuple(repo.file_facts(f) for f in files))
-        ctx = TagContext(previous=repo.previous_evidence(session, row, self.carry_over),
-                         chat_senders=repo.chat_senders(session, row),
-                         earlier_photos=repo.earlier_photos(session, row) if any(f.phash for f in files) else (),
-                         shortages=repo.earlier_shortages(session, row),
-                         carry_over=self.carry_over, stale_days=self.stale_days)
-        tags = self.tagger(facts, ctx, book)
-        repo.write_tags(session, row, tags, self.clock.now())
+                             files=files)
+        tctx = TagContext(previous=ctx.previous(row, self.carry_over), chat_senders=ctx.chat_senders(row),
+                          earlier_photos=ctx.photos(row) if any(f.phash for f in files) else (),
+                          shortages=ctx.shortages(row), carry_over=self.carry_over, stale_days=self.stale_days)
+        tags = self.tagger(facts, tctx, book)
+        ctx.record(row, tags, files)
         for hook in self.after_tagging:
             hook(session, row, tags, book)
         return tags
 
-    def _attachments(self, session: Session, row: InboundRow) -> list[AttachmentRow]:
+    def _attachments(self, session: Session, row: PendingRow) -> list[AttachmentRow]:
+        refs = [AttachmentRef.from_json(a) for a in row.attachments]
+        if not refs:
+            return []
         stored = {a.position: a for a in repo.attachments_of(session, row.id)}
-        refs = [AttachmentRef.from_json(a) for a in (row.raw or {}).get("attachments", [])]
         for pos, ref in enumerate(refs):
             if pos not in stored:
                 stored[pos] = self._save(session, row, pos, ref)
         return [stored[p] for p in sorted(stored)]
 
-    def _save(self, session: Session, row: InboundRow, pos: int, ref: AttachmentRef) -> AttachmentRow:
+    def _save(self, session: Session, row: PendingRow, pos: int, ref: AttachmentRef) -> AttachmentRow:
         att = AttachmentRow(inbound_id=row.id, position=pos, kind=ref.kind, original_name=safe_name(ref.name))
         fetcher = self.fetchers.get(row.channel)
         try:
@@ -149,3 +152,6 @@ class Pipeline:
         session.add(att)
         session.flush()
         return att
+
+
+__all__ = ["Pipeline", "ProcessReport", "FileFacts"]

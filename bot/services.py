@@ -3,17 +3,19 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.export import export_record
+from bot.i18n import say
 from bot.messages import OutboundMessage
 from bot.outbox import enqueue
 from bot.ports import Clock
 from bot.replies import reply_for
+from bot.routing import reach
 from parsers.facts import Tags
 from parsers.orderbook import OrderBook, parse_contacts, parse_orders
 from store import inbound_repo
@@ -93,3 +95,22 @@ class ReplyHook:
         text = reply_for(tags, book.contacts.get(row.contact_id or ""), files)
         if text:
             enqueue(session, OutboundMessage(row.channel, row.chat, text, f"reply:{row.id}"), self.clock.now())
+
+
+class UnknownSenderHook:
+    """Tell the agents, once per sender, that a stranger wrote and their message waits in quarantine."""
+
+    def __init__(self, clock: Clock, available: Callable[[], Iterable[str]]) -> None:
+        self.clock, self.available = clock, available
+
+    def __call__(self, session: Session, row: InboundRow, tags: Tags, book: OrderBook) -> None:
+        """Queue one notice per agent and unknown sender."""
+        if "unknown_sender" not in tags.flags or not row.notify:
+            return
+        for agent in (c for c in book.contacts.values() if c.role == "agent"):
+            where = reach(agent, row.channel, self.available())
+            if where is None:
+                continue
+            text = say(agent.language, "unknown_sender_agent", channel=row.channel, sender=row.sender)
+            key = f"alert:unknown-sender:{row.channel}:{row.sender}:{agent.id}"
+            enqueue(session, OutboundMessage(where[0], where[1], text, key), self.clock.now())

@@ -25,6 +25,7 @@ class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 8080
     public_url: str = ""
+    worker_batch: int = 20  # messages per worker transaction: small, so webhooks never wait long for the lock
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,17 @@ class TwilioSettings:
     from_number: str = ""
     media_hosts: tuple[str, ...] = ("api.twilio.com", "media.twiliocdn.com", "mms.twiliocdn.com")
     api_base_url: str = ""
+    # approved WhatsApp templates (ContentSid) used outside the 24-hour window, per message kind
+    template_reply: str = ""
+    template_prompt: str = ""
+    template_alert: str = ""
+    template_digest: str = ""
+    messages_per_second: int = 1  # per sender number
+
+    @property
+    def enabled(self) -> bool:
+        """On when both secrets are set."""
+        return bool(self.account_sid and self.auth_token)
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,11 @@ class TelegramSettings:
     webhook_secret: str = ""
     api_base_url: str = ""
     file_base_url: str = ""
+
+    @property
+    def enabled(self) -> bool:
+        """On when the bot token is set."""
+        return bool(self.token)
 
 
 @dataclass(frozen=True)
@@ -63,6 +80,11 @@ class WecomSettings:
     token: str = ""
     aes_key: str = ""
     api_base_url: str = ""
+
+    @property
+    def enabled(self) -> bool:
+        """On when every secret is set."""
+        return bool(self.corp_id and self.secret and self.token and self.aes_key)
 
 
 @dataclass(frozen=True)

@@ -57,13 +57,18 @@ def _ack_only(text: str, acks: list[Hit]) -> bool:
 def _decisions(scan: dict[str, list[Hit]]) -> tuple[str | None, str | None]:
     asks, gives = [], []
     for family, hits in scan.items():
-        if not family.startswith("decision:"):
+        if not family.startswith("decision-"):
             continue
         verb = family.split(":", 1)[1]
         for h in hits:
             # a specific verb ("confirm release") beats a generic "please confirm"; then the earliest cue wins
             explicit = verb != "approve" or bool(_EXPLICIT_APPROVE.search(h.term))
-            (asks if h.entries[0][2] == "ask" else gives).append((not explicit, h.start, verb))
+            (asks if h.entries[0][2] == "ask" else gives).append((not explicit, h.start, verb, h.start + len(h.term)))
+    # a cue that is only part of a longer cue of the other kind is that cue: "全检" in "安排全检" gives,
+    # "approve" in "please approve" asks
+    inside = lambda a, b: b[1] <= a[1] and a[3] <= b[3] and b[3] - b[1] > a[3] - a[1]  # noqa: E731
+    asks, gives = ([a for a in asks if not any(inside(a, g) for g in gives)],
+                   [g for g in gives if not any(inside(g, a) for a in asks)])
     return (min(asks)[2] if asks else None), (min(gives)[2] if gives else None)
 
 
@@ -103,7 +108,7 @@ def read_signals(text: str) -> Signals:
                 if not in_question(h.start):
                     ex_asserted.add(key)
                 if label == "delay":
-                    delay_hits.append(h.start)
+                    delay_hits.append((h.start, w))
     best = max(ms_score.values())
     milestone = None
     if best > 0:
@@ -131,14 +136,15 @@ def read_signals(text: str) -> Signals:
     )
 
 
-def _near_delay(text: str, ms_hits: list[tuple[int, str]], delay_hits: list[int]) -> str | None:
-    """The milestone named closest to a delay cue in the same clause."""
-    best: tuple[int, str] | None = None
+def _near_delay(text: str, ms_hits: list[tuple[int, str]], delay_hits: list[tuple[int, float]]) -> str | None:
+    """The milestone named closest to the strongest delay cue in the same clause: the one that slips."""
+    best: tuple[float, int, str] | None = None
     for s, e in clauses(text):
-        cues = [d for d in delay_hits if s <= d < e]
+        cues = [(d, w) for d, w in delay_hits if s <= d < e]
         for pos, label in ms_hits:
-            if cues and s <= pos < e:
-                dist = min(abs(pos - d) for d in cues)
-                if best is None or dist < best[0]:
-                    best = (dist, label)
-    return best[1] if best else None
+            for d, w in cues:
+                if s <= pos < e:
+                    key = (-w, abs(pos - d), label)
+                    if best is None or key < best:
+                        best = key
+    return best[2] if best else None

@@ -134,7 +134,8 @@ def lexicon(languages: tuple[str, ...] = ("en", "zh")) -> Lexicon:
         for verb, kinds in doc.get("decisions", {}).items():
             for kind, words in kinds.items():
                 for w in words:
-                    terms[(f"decision:{verb}", w)].append(("decisions", verb, kind))
+                    # asks and gives are separate families: "signed confirmation" asks, "signed" inside it gives
+                    terms[(f"decision-{kind}:{verb}", w)].append(("decisions", verb, kind))
         for section in ("chatter", "status", "products", "relay"):
             for name, words in doc.get(section, {}).items():
                 lists[f"{section}.{name}"].update(words)

@@ -16,7 +16,8 @@ LineRef = tuple[str, str]  # (po, sku)
 _MENTION = re.compile(r"(?<![A-Za-z0-9])(?:([A-Za-z]{1,4})\s?[#:：\-_.№]?\s?)?(\d+(?:-\d+)*)(?!\d)")
 _UNIT_AFTER = re.compile(
     r"\s?(?:pcs|pc|pieces|sets?|ctns?|cartons?|kg|kgs|g|cm|mm|m|ml|l|gsm|%|usd|rmb|yuan|套|个|件|箱|只|张|台|条|双|米|"
-    r"公斤|克|元|块|美金|天|号|日|月|年|小时|分钟|h|days?|weeks?|x)(?![A-Za-z])", re.I)
+    r"公斤|克|元|块|美金|天|号(?!订单|单)|日|月|年|小时|分钟|h|days?|weeks?|units?|x)(?![A-Za-z])", re.I)
+_QTY_BEFORE = re.compile(r"(?:qty|quantity|total|数量|共|合计)\s*[:：]?\s*$", re.I)
 _CURRENCY_BEFORE = re.compile(r"(?:[$¥￥€£]|usd|rmb|cny|eur)\s?$", re.I)
 _DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 _WORD = re.compile(r"[A-Za-z]+|\d+")
@@ -123,6 +124,8 @@ class BookIndex:
         for m in _MENTION.finditer(text):
             letters, num = (m.group(1) or "").upper(), m.group(2)
             if letters and letters not in ("PO", "P", "NO", "ORDER") and letters not in self.letter_sets:
+                if m.end(1) == m.start(2):
+                    continue  # letters glued to digits that are no PO prefix: a code (TGHU4012345)
                 letters = ""  # a word before the number ("and 4500098765"), not a prefix
             digits = num.replace("-", "")
             if len(digits) < 3 or _DATE.match(num) or self._not_an_id(text, m):
@@ -168,7 +171,7 @@ class BookIndex:
             return True  # a date or a time
         if before[-1:] in ("/", ":") and len(before) >= 2 and before[-2].isdigit():
             return True
-        if _CURRENCY_BEFORE.search(before):
+        if _CURRENCY_BEFORE.search(before) or _QTY_BEFORE.search(text[max(0, s - 12):s]):
             return True
         return bool(_UNIT_AFTER.match(after)) and not m.group(1)
 

@@ -105,10 +105,13 @@ def tag_message(msg: MessageFacts, ctx: TagContext, book: OrderBook) -> Tags:
     decision_needed = sig.decision_needed
     if decision_needed is None and exception == "defect" and milestone == "final_inspection" and sig.rework_mentioned:
         decision_needed = "rework"
-    if decision_given and not sig.decision_needed:
-        decision_needed = None
-    if milestone is None and decision_given == "release":
-        milestone = "final_inspection"
+    if decision_given:
+        decision_needed = None  # a decider who gives a decision is not asking for one
+    verb = decision_given or decision_needed
+    if milestone is None and verb in ("release", "ship"):
+        milestone = "final_inspection" if verb == "release" else "freight_handover"
+    if milestone is None and exception == "material_shortage":
+        milestone = "material_readiness"
     focus = focus_sku(full_text, book.index, order) if order and sku is None and exception else None
     photo = next((f for f in msg.files if f.is_image and f.kind != "sticker"), None)
     info = book.orders.get(order or "")

@@ -20,6 +20,8 @@ def normalise_url(url: str) -> str:
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    # let SQLAlchemy, not the driver, decide where transactions begin (the driver skips BEGIN before SAVEPOINT)
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     # WAL lets the web process write while the worker reads; busy_timeout waits out short locks
     cur.execute("PRAGMA journal_mode=WAL")
@@ -27,6 +29,11 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+
+
+def _begin_immediate(conn) -> None:
+    # take the write lock up front: a transaction that reads and then writes can then never fail on upgrade
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:
@@ -38,6 +45,7 @@ def make_engine(url: str) -> Engine:
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _begin_immediate)
         return engine
     return create_engine(url, pool_pre_ping=True)
 

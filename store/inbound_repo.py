@@ -5,7 +5,9 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, update
+from dataclasses import dataclass
+
+from sqlalchemy import and_, bindparam, func, insert, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
@@ -62,11 +64,71 @@ def latest_processed_at(session: Session) -> dt.datetime | None:
     return session.exec(select(func.max(InboundRow.received_at)).where(InboundRow.state != "pending")).first()
 
 
-def pending(session: Session, limit: int, only_failed: bool = False) -> list[InboundRow]:
+@dataclass
+class PendingRow:
+    """An inbound message waiting to be processed: plain values, no ORM object."""
+
+    id: int
+    channel: str
+    chat: str
+    message_id: str
+    sender: str
+    contact_id: str | None
+    received_at: dt.datetime
+    text: str
+    attachments: list[dict[str, Any]]
+    notify: bool
+    attempts: int
+
+
+def pending_rows(session: Session, limit: int, only_failed: bool = False) -> list[PendingRow]:
     """Unprocessed messages in time order."""
-    state = "failed" if only_failed else "pending"
-    return list(session.exec(select(InboundRow).where(InboundRow.state == state)
-                             .order_by(InboundRow.received_at, InboundRow.id).limit(limit)))
+    t = InboundRow.__table__
+    q = (select(t.c.id, t.c.channel, t.c.chat, t.c.message_id, t.c.sender, t.c.contact_id, t.c.received_at,
+                t.c.text, t.c.raw, t.c.notify, t.c.attempts)
+         .where(t.c.state == ("failed" if only_failed else "pending"))
+         .order_by(t.c.received_at, t.c.id).limit(limit))
+    return [PendingRow(r.id, r.channel, r.chat, r.message_id, r.sender, r.contact_id, r.received_at, r.text,
+                       list((r.raw or {}).get("attachments", [])), r.notify, r.attempts)
+            for r in session.execute(q)]
+
+
+@dataclass
+class Result:
+    """How processing one message ended."""
+
+    row: PendingRow
+    state: str
+    tags: Tags | None
+    error: str | None
+
+
+def write_results(session: Session, results: Sequence[Result], now: dt.datetime) -> None:
+    """Store the tags and the new state of a batch of messages in two statements."""
+    ev_rows = [_evidence_values(r.row, r.tags, now) for r in results if r.tags is not None]
+    if ev_rows:
+        table = Evidence.__table__
+        mod = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        stmt = mod.insert(table)
+        cols = [c for c in ev_rows[0] if c != "inbound_id"]
+        stmt = stmt.on_conflict_do_update(index_elements=["inbound_id"], set_={c: stmt.excluded[c] for c in cols})
+        session.execute(stmt, ev_rows)
+    t = InboundRow.__table__
+    upd = (update(t).where(t.c.id == bindparam("b_id"))
+           .values(state=bindparam("b_state"), error=bindparam("b_error"), contact_id=bindparam("b_contact"),
+                   attempts=bindparam("b_attempts"), processed_at=bindparam("b_at")))
+    session.execute(upd, [{"b_id": r.row.id, "b_state": r.state, "b_error": r.error, "b_contact": r.row.contact_id,
+                           "b_attempts": r.row.attempts + 1, "b_at": now} for r in results])
+
+
+def _evidence_values(row: PendingRow, tags: Tags, now: dt.datetime) -> dict[str, Any]:
+    return {"inbound_id": row.id, "evidence": tags.evidence, "order_po": tags.order,
+            "ambiguous": tags.ambiguous, "candidates": list(tags.candidates), "sku": tags.sku,
+            "focus_sku": tags.focus_sku, "milestone": tags.milestone, "exception": tags.exception,
+            "decision_needed": tags.decision_needed, "decision_given": tags.decision_given,
+            "evidence_date": tags.evidence_date, "date_source": tags.date_source, "stale": tags.stale,
+            "recycled": tags.recycled, "dates_mentioned": [d.isoformat() for d in tags.dates_mentioned],
+            "flags": list(tags.flags), "received_at": row.received_at, "tagged_at": now}
 
 
 def count_pending(session: Session) -> int:
@@ -137,25 +199,27 @@ def earlier_photos(session: Session, row: InboundRow) -> tuple[PriorPhoto, ...]:
                  for sha, ph, at, po, resolved in session.exec(q))
 
 
-def write_tags(session: Session, row: InboundRow, tags: Tags, now: dt.datetime) -> None:
-    """Store (or replace) the tags of one message."""
-    ev = session.exec(select(Evidence).where(Evidence.inbound_id == row.id)).first() or Evidence(inbound_id=row.id)
-    ev.evidence, ev.order_po, ev.ambiguous = tags.evidence, tags.order, tags.ambiguous
-    ev.candidates = list(tags.candidates)
-    ev.sku, ev.milestone, ev.exception = tags.sku, tags.milestone, tags.exception
-    ev.focus_sku = tags.focus_sku
-    ev.decision_needed, ev.decision_given = tags.decision_needed, tags.decision_given
-    ev.evidence_date, ev.date_source = tags.evidence_date, tags.date_source
-    ev.stale, ev.recycled = tags.stale, tags.recycled
-    ev.dates_mentioned = [d.isoformat() for d in tags.dates_mentioned]
-    ev.flags = list(tags.flags)
-    ev.received_at, ev.tagged_at = row.received_at, now
-    session.add(ev)
-
-
 def export_rows(session: Session, chat: str | None = None) -> Iterable[tuple[InboundRow, Evidence | None]]:
     """Every inbound message with its tags, in arrival order."""
     q = select(InboundRow, Evidence).outerjoin(Evidence, Evidence.inbound_id == InboundRow.id)
     if chat:
         q = q.where(InboundRow.chat == chat)
     return session.exec(q.order_by(InboundRow.received_at, InboundRow.id)).yield_per(1000)
+
+
+def last_received(session: Session, channel: str, chat: str) -> dt.datetime | None:
+    """The time of the latest message received in a chat."""
+    return session.exec(select(func.max(InboundRow.received_at))
+                        .where(InboundRow.channel == channel, InboundRow.chat == chat)).first()
+
+
+def quarantine(session: Session, channel: str, payload: dict[str, Any], reason: str, now: dt.datetime) -> bool:
+    """Keep a payload that cannot be read as a message, so nothing is lost; returns False for a repeat."""
+    import hashlib
+    import json
+
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:32]
+    row = {"channel": channel, "chat": f"{channel}:quarantine", "message_id": f"bad-{digest}", "sender": "",
+           "contact_id": None, "received_at": now, "text": "", "raw": {"payload": payload, "attachments": []},
+           "state": "quarantined", "error": reason[:500], "notify": False, "attempts": 0}
+    return bool(_insert_ignoring_duplicates(session, [row]))

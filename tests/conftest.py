@@ -4,12 +4,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.fixtures import CliResult, InProcessCli
+from tests.fixtures import InProcessCli, Workspace
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
@@ -23,26 +22,6 @@ def shared_dir() -> Path:
 
 
 # ---------------------------------------------------------------- integration fixtures (tests/fixtures.py helpers)
-
-
-
-@dataclass
-class Workspace:
-    """One test's own world: a working folder, a SQLite database, a media dir and the CLI to run against them."""
-
-    root: Path
-    db_url: str
-    media: Path
-    cli: InProcessCli
-
-    @property
-    def db(self) -> Path:
-        """The SQLite file."""
-        return Path(self.db_url.removeprefix("sqlite:///"))
-
-    def run(self, *args: str | os.PathLike[str]) -> CliResult:
-        """`orderproof --db <this test's database> ARGS`, in-process."""
-        return self.cli("--db", self.db_url, *args)
 
 
 def _clear_orderproof_env(monkeypatch: pytest.MonkeyPatch) -> None:

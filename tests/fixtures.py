@@ -12,12 +12,11 @@ import subprocess
 import sys
 from collections.abc import Iterable, Sequence
 from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from PIL import Image
-
-REPO = Path(__file__).resolve().parents[1]
 
 # The keys CONTRACT.md promises in every `evidence export` record.
 CONTRACT_KEYS = frozenset({
@@ -47,7 +46,6 @@ ORDER_BOOK: dict[str, Any] = {"orders": [
      "skus": [{"sku": "RP-24-RED", "description": "enamel pot 24cm red / 红锅", "qty": 600}],
      "milestones": {"po_lock": "2025-12-01", "freight_handover": "2026-02-25"}},
 ]}
-OPEN_POS = ("PO-1001", "PO#2002")
 
 CONTACTS: dict[str, Any] = {"contacts": [
     {"id": FACTORY, "name": "李强 / Li Qiang", "phone": "+86 137 5891 2260", "role": "factory",
@@ -197,18 +195,31 @@ class InProcessCli:
         return CliResult(code, captured.out, captured.err)
 
 
+@dataclass
+class Workspace:
+    """One test's own world: a working folder, a SQLite database, a media dir and the CLI to run against them."""
+
+    root: Path
+    db_url: str
+    media: Path
+    cli: InProcessCli
+
+    @property
+    def db(self) -> Path:
+        """The SQLite file."""
+        return Path(self.db_url.removeprefix("sqlite:///"))
+
+    def run(self, *args: str | os.PathLike[str]) -> CliResult:
+        """`orderproof --db <this test's database> ARGS`, in-process."""
+        return self.cli("--db", self.db_url, *args)
+
+
 # ---------------------------------------------------------------- reading results
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     """Every JSON object of a JSONL file."""
     return [json.loads(ln) for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
-
-
-def sqlite_path(url: str) -> Path:
-    """The file behind a sqlite:/// URL."""
-    assert url.startswith("sqlite:///"), url
-    return Path(url.removeprefix("sqlite:///"))
 
 
 def query(db: Path, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:

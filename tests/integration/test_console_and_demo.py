@@ -6,9 +6,9 @@ import os
 
 import pytest
 
-from tests.conftest import Workspace
 from tests.fixtures import (
     FACTORY,
+    Workspace,
     execute,
     query,
     run_subprocess,

@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Workspace
-from tests.fixtures import CONTRACT_KEYS, read_jsonl, scalar
+from tests.fixtures import CONTRACT_KEYS, Workspace, read_jsonl, scalar
 
 pytestmark = pytest.mark.shared
 

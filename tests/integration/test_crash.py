@@ -11,8 +11,7 @@ import threading
 import time
 from pathlib import Path
 
-from tests.conftest import Workspace
-from tests.fixtures import query, scalar, text_chat, write_chat, write_contacts, write_order_book
+from tests.fixtures import Workspace, query, scalar, text_chat, write_chat, write_contacts, write_order_book
 
 MESSAGES = 3000
 DEADLINE_S = 120.0

@@ -16,9 +16,9 @@ from bot.bootstrap import bootstrap
 from bot.clock import FixedClock
 from bot.messages import InboundMessage
 from bot.settings import load_settings
-from tests.conftest import Workspace
 from tests.fixtures import (
     FACTORY,
+    Workspace,
     read_jsonl,
     text_chat,
     write_chat,

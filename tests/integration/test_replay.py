@@ -11,12 +11,12 @@ from bot.bootstrap import bootstrap
 from bot.clock import FixedClock
 from bot.messages import InboundMessage
 from bot.settings import load_settings
-from tests.conftest import Workspace
 from tests.fixtures import (
     AGENT,
     BUYER,
     CONTRACT_KEYS,
     FACTORY,
+    Workspace,
     execute,
     message,
     photo,
@@ -248,7 +248,7 @@ def test_an_unknown_sender_is_stored_but_is_not_evidence(ws: Workspace) -> None:
 
     assert result.code == 0
     unknown, known = export(ws)
-    assert unknown["message_id"] == "u-1" and unknown["state"] == "processed"
+    assert unknown["message_id"] == "u-1" and unknown["state"] == "quarantined"
     assert unknown["evidence"] is False and unknown["order"] is None
     assert "unknown_sender" in unknown["flags"]
     assert "unknown_sender" not in known["flags"]

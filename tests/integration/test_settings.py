@@ -6,8 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import load_settings
-from tests.conftest import Workspace
-from tests.fixtures import scalar, write_order_book
+from tests.fixtures import Workspace, scalar, write_order_book
 
 
 def write_config(path: Path, body: str) -> Path:
