@@ -4,12 +4,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from sqlmodel import Session
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
-from sqlmodel import Session
 
 from bot.bootstrap import App
 from bot.channels import twilio

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any
-
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, bindparam, func, insert, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
