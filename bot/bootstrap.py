@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
+from bot.channels.registry import live_channels
 from bot.clock import SystemClock
 from bot.fetchers import LocalFileFetcher
 from bot.outbox import drain
@@ -46,12 +47,9 @@ def bootstrap(settings: Settings, clock: Clock | None = None, channels: Mapping[
     local = LocalFileFetcher()
     all_fetchers: dict[str, MediaFetcher] = {"replay": local, "console": local, "demo": local}
     all_channels: dict[str, Channel] = {}
-    if settings.twilio.enabled:
-        from bot.channels import twilio
-
-        all_fetchers["whatsapp"] = twilio.TwilioMediaFetcher(settings.twilio)
-        all_channels["whatsapp"] = twilio.TwilioChannel(
-            settings.twilio, last_inbound=lambda chat: last_inbound_at(engine, "whatsapp", chat), now=clock.now)
+    for module in live_channels():
+        if module.enabled(settings):
+            all_channels[module.NAME], all_fetchers[module.NAME] = module.build(settings, engine, clock)
     all_fetchers.update(fetchers or {})
     all_channels.update(channels or {})
     hooks = [ReplyHook(clock), UnknownSenderHook(clock, lambda: all_channels.keys())]
@@ -60,12 +58,3 @@ def bootstrap(settings: Settings, clock: Clock | None = None, channels: Mapping[
                         stale_days=settings.tagging.stale_days, after_tagging=hooks)
     return App(settings, engine, clock, blobs, pipeline, all_channels, all_fetchers)
 
-
-def last_inbound_at(engine: Engine, channel: str, chat: str) -> dt.datetime | None:
-    """When a chat last wrote to us (WhatsApp's 24-hour window starts there)."""
-    from sqlmodel import Session
-
-    from store.inbound_repo import last_received
-
-    with Session(engine) as session:
-        return last_received(session, channel, chat)
