@@ -104,9 +104,12 @@ class Pipeline:
         files = tuple(repo.file_facts(f) for f in self._attachments(session, row))
         facts = MessageFacts(chat=row.chat, sender=row.contact_id, received_at=row.received_at, text=row.text,
                              files=files)
-        tctx = TagContext(previous=ctx.previous(row, self.carry_over), chat_senders=ctx.chat_senders(row),
+        replied = ctx.replied(row)  # a reply inherits the context of the message it answers
+        tctx = TagContext(previous=replied or ctx.previous(row, self.carry_over), previous_is_reply=bool(replied),
+                          chat_senders=ctx.chat_senders(row),
                           earlier_photos=ctx.photos(row) if any(f.phash for f in files) else (),
-                          shortages=ctx.shortages(row), carry_over=self.carry_over, stale_days=self.stale_days)
+                          shortages=ctx.shortages(row), known_refs=ctx.known_refs(row),
+                          carry_over=self.carry_over, stale_days=self.stale_days)
         tags = self.tagger(facts, tctx, book)
         ctx.record(row, tags, files)
         for hook in self.after_tagging:

@@ -10,6 +10,7 @@ import datetime as dt
 from sqlmodel import Session
 
 from parsers.facts import FileFacts, Prior, PriorPhoto, Tags
+from parsers.references import references
 from store import inbound_repo as repo
 from store.contacts_repo import resolve_contact
 
@@ -24,6 +25,7 @@ class RunContext:
         self._previous: dict[tuple[str, str], Prior | None] = {}
         self._photos: list[PriorPhoto] | None = None
         self._shortages: dict[str, list[tuple[str, str | None]]] = {}
+        self._refs: dict[str, set[tuple[str, str]]] = {}
 
     def bind(self, session: Session) -> None:
         """Use this session for the look-ups that fill the caches."""
@@ -35,6 +37,12 @@ class RunContext:
         if key not in self._contacts:
             self._contacts[key] = resolve_contact(self.session, channel, sender)
         return self._contacts[key]
+
+    def replied(self, row) -> Prior | None:
+        """The tags of the message this one replies to, when the channel says it is a reply."""
+        if not row.reply_to:
+            return None
+        return repo.evidence_of(self.session, row.channel, row.chat, str(row.reply_to))
 
     def chat_senders(self, row) -> tuple[str, ...]:
         """Contacts who have written in the row's chat up to it."""
@@ -68,6 +76,13 @@ class RunContext:
             self._shortages[row.chat] = list(repo.earlier_shortages(self.session, row))
         return tuple(dict.fromkeys(self._shortages[row.chat]))
 
+    def known_refs(self, row) -> tuple[tuple[str, str], ...]:
+        """(vessel/container/booking, order) pairs named together earlier in the row's chat."""
+        if row.chat not in self._refs:
+            self._refs[row.chat] = {(ref, order) for text, order in repo.earlier_order_texts(self.session, row)
+                                    for ref in references(text)}
+        return tuple(sorted(self._refs[row.chat]))
+
     def record(self, row, tags: Tags, files: tuple[FileFacts, ...]) -> None:
         """Remember what this message adds for the ones after it."""
         if tags.evidence and row.contact_id:
@@ -78,6 +93,11 @@ class RunContext:
         if pictures:
             self.photos(row)  # load what came before the run first, then extend
             self._photos += pictures
+        if tags.order and row.text:
+            named = references(row.text)
+            if named:
+                self.known_refs(row)
+                self._refs[row.chat] |= {(ref, tags.order) for ref in named}
         if tags.exception == "material_shortage" and tags.order:
             self.shortages(row)
             self._shortages[row.chat].append((tags.order, tags.sku))

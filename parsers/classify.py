@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from parsers.lexicon import TERMS, Hit, lexicon
 from parsers.orderbook import MILESTONES
@@ -34,9 +35,12 @@ class Signals:
     weak_terms: int = 0  # weak milestone words in clauses that assert
     remaining: bool = False
     rework_mentioned: bool = False
+    problems: frozenset[str] = frozenset()  # every exception kind named, even when asked about or resolved
+    exception_cues: tuple[int, ...] = ()  # where the chosen exception's cues are
 
 
-def clauses(text: str) -> list[tuple[int, int]]:
+@lru_cache(maxsize=2048)
+def clauses(text: str) -> tuple[tuple[int, int], ...]:
     """(start, end) spans of the clauses of a text, split at sentence and list punctuation."""
     spans, start = [], 0
     for m in _CLAUSE.finditer(text):
@@ -44,7 +48,7 @@ def clauses(text: str) -> list[tuple[int, int]]:
         start = m.end()
     if start < len(text):
         spans.append((start, len(text)))
-    return spans
+    return tuple(spans)
 
 
 def _ack_only(text: str, acks: list[Hit]) -> bool:
@@ -54,7 +58,7 @@ def _ack_only(text: str, acks: list[Hit]) -> bool:
     return not _LEFTOVER.search(rest)
 
 
-def _decisions(scan: dict[str, list[Hit]]) -> tuple[str | None, str | None]:
+def _decisions(scan: dict[str, list[Hit]], asked: list[tuple[int, int]]) -> tuple[str | None, str | None]:
     asks, gives = [], []
     for family, hits in scan.items():
         if not family.startswith("decision-"):
@@ -63,7 +67,9 @@ def _decisions(scan: dict[str, list[Hit]]) -> tuple[str | None, str | None]:
         for h in hits:
             # a specific verb ("confirm release") beats a generic "please confirm"; then the earliest cue wins
             explicit = verb != "approve" or bool(_EXPLICIT_APPROVE.search(h.term))
-            (asks if h.entries[0][2] == "ask" else gives).append((not explicit, h.start, verb, h.start + len(h.term)))
+            # a decision verb inside a question asks for it ("Do you want to reject…?")
+            ask = h.entries[0][2] == "ask" or any(s <= h.start < e for s, e in asked)
+            (asks if ask else gives).append((not explicit, h.start, verb, h.start + len(h.term)))
     # a cue that is only part of a longer cue of the other kind is that cue: "全检" in "安排全检" gives,
     # "approve" in "please approve" asks
     inside = lambda a, b: b[1] <= a[1] and a[3] <= b[3] and b[3] - b[1] > a[3] - a[1]  # noqa: E731
@@ -89,7 +95,10 @@ def read_signals(text: str) -> Signals:
     has = lambda name: scan.get(name, [])  # noqa: E731 - a local accessor
     hits = has(TERMS)
     asked = _question_spans(text, scan)
-    in_question = lambda pos: any(s <= pos < e for s, e in asked)  # noqa: E731 - a local predicate
+    if asked:
+        in_question = lambda pos: any(s <= pos < e for s, e in asked)  # noqa: E731 - a local predicate
+    else:
+        in_question = lambda pos: False  # noqa: E731 - nothing is asked
     ms_score = {m: 0.0 for m in MILESTONES}
     ms_first: dict[str, int] = {}
     ex_score: dict[str, float] = {}
@@ -115,8 +124,12 @@ def read_signals(text: str) -> Signals:
         milestone = min((m for m in MILESTONES if ms_score[m] == best), key=lambda m: ms_first.get(m, 1 << 30))
     # a delay, a shortage... needs a real cue; only a delay may rest on weak words ("late")
     found = [k for k in EXCEPTION_PRIORITY if ex_score.get(k, 0) >= (1 if k in ("delay", "delay!") else 2)]
+    if has("resolution.terms"):
+        # a problem reported as fixed ("返工好了", "resolved") closes a risk; it opens none
+        found = [k for k in found if k not in ("defect", "material_shortage", "document_mismatch")]
     exception = found[0] if found else None
-    ask, give = _decisions(scan)
+    problems = frozenset(k.rstrip("!") for k in ex_score)
+    ask, give = _decisions(scan, asked)
     plain = [h.start for h in has("status.terms") if not in_question(h.start)]
     strong = [h.start for h in hits if not in_question(h.start)
               and any(k == "strong" or f == "exceptions" for f, _, k in h.entries)]
@@ -127,6 +140,8 @@ def read_signals(text: str) -> Signals:
         delay_milestone=_near_delay(text, ms_hits, delay_hits),
         exception="delay" if exception == "delay!" else exception,
         exception_in_question=exception is not None and exception not in ex_asserted,
+        problems=problems, exception_cues=tuple(h.start for h in hits if exception and any(
+            f == "exceptions" and lbl == exception.rstrip("!") for f, lbl, _ in h.entries)),
         decision_needed=ask, decision_given=give, ack_only=_ack_only(text, has("chatter.ack")),
         notice=bool(has("chatter.notice")), photo_remark=bool(has("chatter.photo_remark")),
         question=bool(asked) and not asserting and not weak, status=bool(asserting), status_terms=bool(plain),

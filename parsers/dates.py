@@ -269,10 +269,9 @@ def _bare_day(today: dt.date, day: int, prefix: str | None) -> dt.date | None:
         return _add_months(first, 1, day)
     if prefix:
         return _make(today.year, today.month, day)
-    # "17号" looks ahead, but a day just gone ("we shipped on the 20th", said on the 22nd) stays in this month.
-    if day < today.day - 7:
-        return _add_months(first, 1, day)
-    return _make(today.year, today.month, day)
+    # a bare day is the nearest such day: "17号" on the 10th is ahead, "7号拍的" on the 15th is just gone
+    options = [d for d in (_add_months(first, k, day) for k in (-1, 0, 1)) if d is not None]
+    return min(options, key=lambda d: (abs((d - today).days), d < today), default=None)
 
 
 def _ordinal_day(m: re.Match[str], text: str, today: dt.date) -> dt.date | None:
@@ -288,6 +287,8 @@ def _ordinal_day(m: re.Match[str], text: str, today: dt.date) -> dt.date | None:
 def _english_weekday(m: re.Match[str], text: str, today: dt.date) -> dt.date | None:
     name = m["wd_name"]
     prefix = m["wd_pre"] or ""
+    if text[m.start("wd_name"):m.end("wd_name")] == "FRI":
+        return None  # FRI in capitals is a final random inspection, not Friday
     before = _PREVIOUS_WORD_RE.search(text, max(0, m.start() - 12), m.start())
     previous = before.group(1).lower() if before else ""
     if previous in ("every", "each"):

@@ -63,9 +63,11 @@ class TagContext:
     """What came before a message that its tags may depend on."""
 
     previous: Prior | None = None
+    previous_is_reply: bool = False  # the previous is the message this one replies to: no time window applies
     chat_senders: tuple[str, ...] = ()
     earlier_photos: tuple[PriorPhoto, ...] = ()
     shortages: tuple[tuple[str, str | None], ...] = ()  # (order, sku) of earlier material shortages in the chat
+    known_refs: tuple[tuple[str, str], ...] = ()  # (vessel/container/booking, order) named together earlier in the chat
     carry_over: dt.timedelta = dt.timedelta(minutes=15)
     stale_days: int = 7
 

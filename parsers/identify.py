@@ -20,6 +20,7 @@ class OrderRefs:
     sku: str | None = None
     skus_named: int = 0
     unknown_po: bool = False
+    narrowed_from: tuple[str, ...] = ()  # the product's candidates before assignments picked one
 
 
 def _narrow(cands: set[str], sender: ContactInfo, book: OrderBook, chat_senders: tuple[str, ...]) -> set[str]:
@@ -55,6 +56,7 @@ def identify(text: str, index: BookIndex, sender: ContactInfo, chat_senders: tup
         cands = {p for m in mentions for p in m.pos}  # one edit from two POs: neither
     products = index.product_mentions(text)
     skus: set[str] = set()
+    narrowed: tuple[str, ...] = ()
     if order is None and not cands:
         sets = [{po for po, _ in m if book.orders[po].is_open} for m in products]
         sets = [s for s in sets if s]
@@ -62,10 +64,11 @@ def identify(text: str, index: BookIndex, sender: ContactInfo, chat_senders: tup
         if buyer_orders:
             sets.append(buyer_orders)
         if sets:
-            common = set.intersection(*sets)
-            cands = _narrow(common or set.union(*sets), sender, book, chat_senders)
+            wide = set.intersection(*sets) or set.union(*sets)
+            cands = _narrow(wide, sender, book, chat_senders)
             if len(cands) == 1:
                 order, cands = next(iter(cands)), set()
+                narrowed = tuple(sorted(wide)) if len(wide) > 1 else ()
     for m in products:
         skus |= {sku for po, sku in m if order is None or po == order}
     sku = next(iter(skus)) if len(skus) == 1 else None
@@ -74,7 +77,8 @@ def identify(text: str, index: BookIndex, sender: ContactInfo, chat_senders: tup
         sku = next(iter(hinted)) if len(hinted) == 1 else None
     unknown = any(not m.pos for m in mentions)
     return OrderRefs(order=order, candidates=tuple(sorted(cands)), explicit=bool(mentions),
-                     named=bool(products) or bool(cands), sku=sku, skus_named=len(skus), unknown_po=unknown)
+                     named=bool(products) or bool(cands), sku=sku, skus_named=len(skus), unknown_po=unknown,
+                     narrowed_from=narrowed)
 
 
 def sku_in(text: str, index: BookIndex, order: str) -> str | None:
@@ -104,3 +108,12 @@ def focus_sku(text: str, index: BookIndex, order: str) -> str | None:
         if any(s <= c < e for c in cues):
             skus |= {sku for m in index.product_mentions(text[s:e]) for po, sku in m if po == order}
     return next(iter(skus)) if len(skus) == 1 else None
+
+
+def order_in_clauses(text: str, index: BookIndex, positions: tuple[int, ...]) -> str | None:
+    """The one order named in the clauses that hold the given positions."""
+    found: set[str] = set()
+    for s, e in clauses(text):
+        if any(s <= p < e for p in positions):
+            found |= {po for m in index.po_mentions(text[s:e]) if len(m.pos) == 1 for po in m.pos}
+    return next(iter(found)) if len(found) == 1 else None

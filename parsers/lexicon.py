@@ -136,7 +136,9 @@ def lexicon(languages: tuple[str, ...] = ("en", "zh")) -> Lexicon:
                 for w in words:
                     # asks and gives are separate families: "signed confirmation" asks, "signed" inside it gives
                     terms[(f"decision-{kind}:{verb}", w)].append(("decisions", verb, kind))
-        for section in ("chatter", "status", "products", "relay"):
+        for word in doc.get("neutral", {}).get("terms", []):
+            terms[(TERMS, word)].append(("neutral", "neutral", "weak"))
+        for section in ("chatter", "status", "products", "relay", "resolution"):
             for name, words in doc.get(section, {}).items():
                 lists[f"{section}.{name}"].update(words)
     for name, words in lists.items():

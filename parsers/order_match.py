@@ -8,15 +8,17 @@ from functools import cache
 
 from rapidfuzz.distance import OSA
 
+from parsers.classify import clauses
 from parsers.lexicon import Scanner, lexicon
 from parsers.orderbook import OrderBook
 
 LineRef = tuple[str, str]  # (po, sku)
 
 _MENTION = re.compile(r"(?<![A-Za-z0-9])(?:([A-Za-z]{1,4})\s?[#:：\-_.№]?\s?)?(\d+(?:-\d+)*)(?!\d)")
+# a unit after a number makes it a quantity; a Chinese unit only when it touches the number ("88231 箱单" is a PO)
 _UNIT_AFTER = re.compile(
-    r"\s?(?:pcs|pc|pieces|sets?|ctns?|cartons?|kg|kgs|g|cm|mm|m|ml|l|gsm|%|usd|rmb|yuan|套|个|件|箱|只|张|台|条|双|米|"
-    r"公斤|克|元|块|美金|天|号(?!订单|单)|日|月|年|小时|分钟|h|days?|weeks?|units?|x)(?![A-Za-z])", re.I)
+    r"(?:\s?(?:pcs|pc|pieces|sets?|ctns?|cartons?|kg|kgs|g|cm|mm|m|ml|l|gsm|%|usd|rmb|yuan|h|days?|weeks?|units?|x)"
+    r"(?![A-Za-z])|(?:套|个|件|箱|只|张|台|条|双|米|公斤|克|元|块|美金|天|号(?!订单|单)|日|月|年|小时|分钟))", re.I)
 _QTY_BEFORE = re.compile(r"(?:qty|quantity|total|数量|共|合计)\s*[:：]?\s*$", re.I)
 _CURRENCY_BEFORE = re.compile(r"(?:[$¥￥€£]|usd|rmb|cny|eur)\s?$", re.I)
 _DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
@@ -26,13 +28,20 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 @cache
 def stem(word: str) -> str:
-    """A crude English stem, enough to make 'pots' meet 'pot' and 'grooved' meet 'groove'."""
+    """A crude English stem, enough to make 'pots' meet 'pot', 'hoodies' meet 'hoodie', 'grooved' meet 'groove'."""
     w = word.lower()
     if w.endswith("ies") and len(w) > 4:
-        return w[:-3] + "y"
-    for suffix in ("ing", "ed", "es", "s", "e"):
+        w = w[:-3] + "y"
+    elif w.endswith("es") and w[:-2].endswith(("s", "x", "z", "ch", "sh")):
+        w = w[:-2]
+    elif w.endswith("s") and not w.endswith("ss") and len(w) > 3:
+        w = w[:-1]
+    for suffix in ("ing", "ed", "e"):
         if w.endswith(suffix) and len(w) - len(suffix) >= 3:
-            return w[: -len(suffix)]
+            w = w[: -len(suffix)]
+            break
+    if w.endswith("y") and len(w) > 3:
+        w = w[:-1] + "i"
     return w
 
 
@@ -184,11 +193,12 @@ class BookIndex:
             mentions.append(frozenset(self.sku_lines[h.entries[0][1]]))
         for h in found.get("zh", []):
             mentions.append(frozenset(self.zh_lines[h.entries[0][1]]))
-        msg_words = set(words(text))
-        for head in sorted(self.head_lines.keys() & msg_words):
+        parts = [words(text[s:e]) for s, e in clauses(text)]
+        for head in sorted(self.head_lines.keys() & {w for p in parts for w in p}):
             group = self.head_lines[head]
-            # attributes the message shares with some lines of this kind narrow it to those lines
-            for attr in sorted((msg_words - {head}) & {w for ln in group for w in ln.words}):
+            # words in the clause of the product noun ("blue 28 cm pots", "towels ... 500 gsm") narrow it
+            near = {w for p in parts if head in p for w in p} - {head}
+            for attr in sorted(near & {w for ln in group for w in ln.words}):
                 narrowed = [ln for ln in group if attr in ln.words]
                 if narrowed and len(narrowed) < len(group):
                     group = narrowed

@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 from parsers.classify import Signals, read_signals
 from parsers.dates import default_date_order, extract_dates
 from parsers.facts import FileFacts, MessageFacts, Prior, TagContext, Tags
-from parsers.identify import OrderRefs, focus_sku, identify, sku_by_quantity, sku_in
+from parsers.identify import OrderRefs, focus_sku, identify, order_in_clauses, sku_by_quantity, sku_in
 from parsers.orderbook import ContactInfo, OrderBook
 from parsers.photos import same_picture
+from parsers.references import references
 
 _EXT = re.compile(r"\.[A-Za-z0-9]{1,5}$")
 
@@ -30,7 +31,7 @@ def _document_text(files: tuple[FileFacts, ...]) -> str:
 
 
 def _is_evidence(text: str, sig: Signals, refs: OrderRefs, files: tuple[FileFacts, ...],
-                 carry: Prior | None) -> bool:
+                 carry: Prior | None, dated: bool) -> bool:
     """Evidence asserts a status or asks for a decision; chatter does neither (rule 1 of the labelling rules)."""
     if any(f.kind in ("photo", "document") or (f.is_image and f.kind != "sticker") for f in files):
         return True
@@ -41,13 +42,16 @@ def _is_evidence(text: str, sig: Signals, refs: OrderRefs, files: tuple[FileFact
     if sig.question:
         return False
     if refs.explicit:
-        return sig.status or sig.weak_terms >= 1
+        return sig.status or sig.weak_terms >= 1 or dated
+    if refs.named:
+        return sig.status or sig.weak_terms >= 2
     if sig.notice or sig.photo_remark:
         return False
-    if refs.named or carry is not None:
-        return sig.status or sig.weak_terms >= 2
+    if carry is not None:
+        # a short same-sender follow-up that commits to a date ("下周二出") is a status too
+        return sig.status or sig.weak_terms >= 2 or dated
     # no order in sight: only a clear statement (an exception, or strong milestone words) is evidence
-    return (sig.exception is not None and not sig.exception_in_question) or (sig.milestone_score >= 4
+    return (sig.exception is not None and not sig.exception_in_question) or (sig.milestone_score >= 3
                                                                                and sig.status_terms)
 
 
@@ -61,21 +65,37 @@ def tag_message(msg: MessageFacts, ctx: TagContext, book: OrderBook) -> Tags:
     mentioned = tuple(extract_dates(msg.text, today, order_of_dates)) if msg.text else ()
     full_text = " ".join(t for t in (msg.text, _document_text(msg.files)) if t)
     sig = read_signals(full_text)
+    if sig.ack_only and not msg.files:
+        return Tags(dates_mentioned=mentioned)  # "收到", "👍": chatter, nothing more to read
     refs = identify(full_text, book.index, contact, ctx.chat_senders)
     prior = ctx.previous
-    if prior is not None and msg.received_at - prior.received_at > ctx.carry_over:
+    if prior is not None and not ctx.previous_is_reply and msg.received_at - prior.received_at > ctx.carry_over:
         prior = None
     flags = ["unknown_po"] if refs.unknown_po else []
     flags += [f"unreadable:{f.name}" for f in msg.files if f.error]
-    if not _is_evidence(msg.text, sig, refs, msg.files, prior):
+    if not _is_evidence(msg.text, sig, refs, msg.files, prior, bool(mentioned)):
         return Tags(dates_mentioned=mentioned, flags=tuple(flags))
     order, cands, sku, milestone = refs.order, refs.candidates, refs.sku, sig.milestone
+    if order is None and refs.explicit and len(cands) > 1 and sig.exception_cues:
+        # two orders named once each: the one in the clause that carries the problem is the subject
+        order = order_in_clauses(full_text, book.index, sig.exception_cues)
+        cands = () if order else cands
+    if refs.narrowed_from and prior is not None and prior.order in refs.narrowed_from and prior.order != order:
+        # the sender's own thread (rule 3) says more than who is assigned: follow the carry-over
+        order, sku = prior.order, sku_in(full_text, book.index, prior.order) or prior.sku
     if order is None and cands and sig.remaining:
         # "the remaining material" answers an earlier shortage of one of the candidate orders
         owed = {po for po, _ in ctx.shortages if po in cands}
         if len(owed) == 1:
             order, cands = owed.pop(), ()
             sku = sku_in(full_text, book.index, order) or sku
+    if order is None and not cands and ctx.known_refs:
+        # a vessel, container or booking named earlier with exactly one order stands for that order
+        named = references(full_text)
+        hits = {o for ref, o in ctx.known_refs if ref in named}
+        if len(hits) == 1 and all(sum(1 for r, _ in ctx.known_refs if r == ref) == 1 for ref in named & {
+                r for r, _ in ctx.known_refs}):
+            order = hits.pop()
     if order is None and prior is not None and (not cands or prior.order in cands or not prior.order):
         # carry-over: same sender, same chat, within the window; the content's own milestone wins
         order = prior.order
@@ -92,15 +112,15 @@ def tag_message(msg: MessageFacts, ctx: TagContext, book: OrderBook) -> Tags:
     exception = sig.exception
     decision_given = sig.decision_given if contact.role == "buyer" or (contact.role == "agent" and sig.relayed) \
         else None
-    if exception and sig.exception_in_question and exception != "spec_change":
-        exception = None  # asking about a problem does not assert it
+    if exception and sig.exception_in_question and exception not in ("spec_change", "document_mismatch"):
+        exception = None  # asking about a problem does not assert it; "which figure is right?" still does
     if decision_given and exception in ("delay", "defect"):
         exception = None  # accepting a delay or a rework is a decision, not a new exception
     if exception == "spec_change":
         milestone = "po_lock"  # a change after lock belongs to the PO lock
     elif exception == "delay" and sig.delay_milestone:
         milestone = sig.delay_milestone  # a delay is labelled with the milestone that slips
-    elif milestone is None and (exception == "defect" or sig.decision_needed in ("sort", "rework")):
+    elif milestone is None and ("defect" in sig.problems or sig.decision_needed in ("sort", "rework")):
         milestone = "inline_production"  # defects and sorting with no stage named are found in production
     decision_needed = sig.decision_needed
     if decision_needed is None and exception == "defect" and milestone == "final_inspection" and sig.rework_mentioned:
@@ -108,9 +128,11 @@ def tag_message(msg: MessageFacts, ctx: TagContext, book: OrderBook) -> Tags:
     if decision_given:
         decision_needed = None  # a decider who gives a decision is not asking for one
     verb = decision_given or decision_needed
-    if milestone is None and verb in ("release", "ship"):
-        milestone = "final_inspection" if verb == "release" else "freight_handover"
-    if milestone is None and exception == "material_shortage":
+    if verb == "release" and exception is None:
+        milestone = "final_inspection"  # releasing the goods is the decision that closes final inspection
+    elif milestone is None and verb == "ship":
+        milestone = "freight_handover"
+    if milestone is None and "material_shortage" in sig.problems:
         milestone = "material_readiness"
     focus = focus_sku(full_text, book.index, order) if order and sku is None and exception else None
     photo = next((f for f in msg.files if f.is_image and f.kind != "sticker"), None)

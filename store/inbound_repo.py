@@ -78,6 +78,7 @@ class PendingRow:
     attachments: list[dict[str, Any]]
     notify: bool
     attempts: int
+    reply_to: str | None = None  # the provider id of the message this one answers, where the channel says
 
 
 def pending_rows(session: Session, limit: int, only_failed: bool = False) -> list[PendingRow]:
@@ -88,8 +89,22 @@ def pending_rows(session: Session, limit: int, only_failed: bool = False) -> lis
          .where(t.c.state == ("failed" if only_failed else "pending"))
          .order_by(t.c.received_at, t.c.id).limit(limit))
     return [PendingRow(r.id, r.channel, r.chat, r.message_id, r.sender, r.contact_id, r.received_at, r.text,
-                       list((r.raw or {}).get("attachments", [])), r.notify, r.attempts)
+                       list((r.raw or {}).get("attachments", [])), r.notify, r.attempts,
+                       ((r.raw or {}).get("payload") or {}).get("reply_to"))
             for r in session.execute(q)]
+
+
+def evidence_of(session: Session, channel: str, chat: str, message_id: str) -> Prior | None:
+    """The tags of one earlier message, as a prior for a reply to it."""
+    q = (select(Evidence, InboundRow.received_at).join(InboundRow, Evidence.inbound_id == InboundRow.id)
+         .where(InboundRow.channel == channel, InboundRow.chat == chat, InboundRow.message_id == message_id,
+                Evidence.evidence))
+    hit = session.exec(q).first()
+    if hit is None:
+        return None
+    ev, at = hit
+    return Prior(received_at=at, order=ev.order_po, ambiguous=ev.ambiguous, milestone=ev.milestone, sku=ev.sku,
+                 candidates=tuple(ev.candidates or ()), focus_sku=ev.focus_sku)
 
 
 @dataclass
@@ -178,6 +193,14 @@ def earlier_shortages(session: Session, row: InboundRow, days: int = 45) -> tupl
                 Evidence.order_po.is_not(None), InboundRow.received_at >= row.received_at - dt.timedelta(days=days),
                 _before(row)))
     return tuple(dict.fromkeys(session.exec(q)))
+
+
+def earlier_order_texts(session: Session, row: InboundRow, days: int = 90) -> list[tuple[str, str]]:
+    """(text, order) of earlier messages in the chat that were tagged with an order and carry capitals."""
+    q = (select(InboundRow.text, Evidence.order_po).join(Evidence, Evidence.inbound_id == InboundRow.id)
+         .where(InboundRow.chat == row.chat, Evidence.order_po.is_not(None),
+                InboundRow.received_at >= row.received_at - dt.timedelta(days=days), _before(row)))
+    return [(t, o) for t, o in session.exec(q) if t and any(c.isupper() for c in t)]
 
 
 def chat_senders(session: Session, row: InboundRow) -> tuple[str, ...]:

@@ -162,4 +162,4 @@ def test_clauses_split_at_chinese_and_english_punctuation():
 
 def test_a_decimal_point_does_not_split_a_clause():
     text = "AQL 2.5 passed"
-    assert clauses(text) == [(0, len(text))]
+    assert list(clauses(text)) == [(0, len(text))]
