@@ -29,7 +29,7 @@ def word_lists(node: dict, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[s
 
 def family(path: tuple[str, ...]) -> str:
     """The scanner family a list's terms are found under."""
-    if path[0] in ("milestones", "exceptions"):
+    if path[0] in ("milestones", "exceptions", "neutral"):
         return TERMS
     if path[0] == "decisions":
         return f"decision-{path[2]}:{path[1]}"
