@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 
 from rich.console import Console
 from rich.table import Table
@@ -24,6 +25,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(run=run_orders_import)
     p = orders.add_parser("show", parents=[common], help="an order's milestone file")
     p.add_argument("po")
+    p.add_argument("--as-of", help="an ISO-8601 instant: only what had arrived by then counts (default: now)")
     p.set_defaults(run=run_orders_show)
     contacts = sub.add_parser("contacts", help="people and their channels").add_subparsers(
         dest="what", metavar="ACTION", required=True)
@@ -72,6 +74,17 @@ def run_link_code(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def parse_instant(text: str) -> dt.datetime:
+    """An aware ISO-8601 instant, or a one-line UserError."""
+    try:
+        at = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"not an ISO-8601 instant: {text}") from None
+    if at.tzinfo is None:
+        raise UserError(f"the instant needs a UTC offset: {text}")
+    return at
+
+
 def run_orders_show(args: argparse.Namespace, settings: Settings) -> int:
     """Print an order's milestone file as a table."""
     with open_app(settings) as app, Session(app.engine) as session:
@@ -82,13 +95,16 @@ def run_orders_show(args: argparse.Namespace, settings: Settings) -> int:
 
         book = load_book(session)
         info = book.orders[order.po]
+        as_of = parse_instant(args.as_of) if getattr(args, "as_of", None) else app.clock.now()
         rows = session.exec(select(Evidence, InboundRow.message_id)
                             .join(InboundRow, Evidence.inbound_id == InboundRow.id)
                             .where((Evidence.order_po == order.po) | (Evidence.resolved_order == order.po),
-                                   Evidence.evidence)).all()
-        items = [EvidenceItem(e.milestone, mid, e.evidence_date, e.exception) for e, mid in rows if e.milestone]
-        flagged = sum(1 for e, _ in rows if e.stale or e.recycled)
-        today = local_date(app.clock.now(), "UTC")
+                                   Evidence.evidence, InboundRow.received_at <= as_of)).all()
+        # proof only: a stale or recycled photo, or a post on an order the sender is not on, is kept but not counted
+        proof = [(e, mid) for e, mid in rows if not (e.stale or e.recycled or "unassigned_order" in (e.flags or []))]
+        items = [EvidenceItem(e.milestone, mid, e.evidence_date, e.exception) for e, mid in proof if e.milestone]
+        flagged = len(rows) - len(proof)
+        today = local_date(as_of, "UTC")
         states = milestone_states(info.milestones, items, today)
     table = Table(title=f"{info.po} · {info.buyer} · {info.status} · ship {info.ship_date or '-'}")
     for col in ("milestone", "planned", "status", "evidence", "last evidence", "exceptions", "next action"):
@@ -99,6 +115,8 @@ def run_orders_show(args: argparse.Namespace, settings: Settings) -> int:
         table.add_row(s.milestone, str(s.planned or "-"), s.status, str(len(s.evidence)),
                       str(s.last_evidence or "-"), ", ".join(exceptions) or "-", action)
     console = Console()
+    if not console.is_terminal:
+        console = Console(width=120)  # a log or a file has no width: use one that fits the table
     console.print(table)
-    console.print(f"{len(rows)} evidence messages; {flagged} flagged stale or recycled")
+    console.print(f"{len(rows)} evidence messages; {flagged} not counted as proof (stale, recycled or unassigned)")
     return 0

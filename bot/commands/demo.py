@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import shutil
 from importlib import resources
@@ -59,6 +60,8 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
     ev = [r for r in records if r["evidence"]]
     print(f"\n{len(records)} messages stored, {len(ev)} tagged as evidence, "
           f"{sum(r['stale'] for r in records)} stale photo(s)\n")
+    # the sample chat is from the past: show the file as it stood a day after the last message
+    args.as_of = (max(m.received_at for m in messages) + dt.timedelta(days=1)).isoformat()
     for po in sorted(book.orders):
         args.po = po
         run_orders_show(args, settings)
