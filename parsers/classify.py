@@ -10,8 +10,16 @@ from parsers.orderbook import MILESTONES
 
 _EXPLICIT_APPROVE = re.compile(r"approv|批准|同意", re.I)
 _LEFTOVER = re.compile(r"[A-Za-z0-9\u4e00-\u9fff]")
-_CLAUSE = re.compile(r"[。！!？?\n；;，,]|(?<=[A-Za-z0-9)])\.(?:\s|$)|\s[–—-]\s")
+# clauses end at sentence and list punctuation, but not at the comma of 1,125 or the point of 2.5
+_CLAUSE = re.compile(r"[。！!？?\n；;，]|,(?!\d{3}(?!\d))|(?<=[A-Za-z0-9)])\.(?:\s|$)|\s[–—-]\s")
+_SENTENCE = re.compile(r"[^。！!？?\n]*[。！!？?\n]?")
 _QUESTION_MARK = re.compile(r"[?？]")
+# cues a word list cannot hold: "缺200个" (short by a number), "change 'A' to 'B'", "should be X, not Y"
+_PATTERN_CUES = (
+    (re.compile(r"缺\s?\d+|短(?:装|发)\s?\d+|short by \d+", re.I), "material_shortage"),
+    (re.compile(r"\bchang(?:e|ed|ing)\b[^.?!\n]{1,40}?\bto\b", re.I), "spec_change"),
+    (re.compile(r"\bshould (?:be|read)\b[^.?!\n]{1,60}?,?\s+not\b", re.I), "document_mismatch"),
+)
 # exception kinds in the order they win when a text has cues for several ("delay!" is a strong delay cue)
 EXCEPTION_PRIORITY = ("delay!", "material_shortage", "document_mismatch", "defect", "spec_change", "delay", "other")
 
@@ -58,6 +66,11 @@ def _ack_only(text: str, acks: list[Hit]) -> bool:
     return not _LEFTOVER.search(rest)
 
 
+def _questions(text: str) -> list[tuple[int, int]]:
+    """Spans of sentences that end with a question mark."""
+    return [(m.start(), m.end()) for m in _SENTENCE.finditer(text) if m.group(0).rstrip().endswith(("?", "？"))]
+
+
 def _decisions(scan: dict[str, list[Hit]], asked: list[tuple[int, int]]) -> tuple[str | None, str | None]:
     asks, gives = [], []
     for family, hits in scan.items():
@@ -67,7 +80,7 @@ def _decisions(scan: dict[str, list[Hit]], asked: list[tuple[int, int]]) -> tupl
         for h in hits:
             # a specific verb ("confirm release") beats a generic "please confirm"; then the earliest cue wins
             explicit = verb != "approve" or bool(_EXPLICIT_APPROVE.search(h.term))
-            # a decision verb inside a question asks for it ("Do you want to reject…?")
+            # a decision verb in a sentence that ends with "?" asks for it ("Shall we reject those 400, …?")
             ask = h.entries[0][2] == "ask" or any(s <= h.start < e for s, e in asked)
             (asks if ask else gives).append((not explicit, h.start, verb, h.start + len(h.term)))
     # a cue that is only part of a longer cue of the other kind is that cue: "全检" in "安排全检" gives,
@@ -118,6 +131,11 @@ def read_signals(text: str) -> Signals:
                     ex_asserted.add(key)
                 if label == "delay":
                     delay_hits.append((h.start, w))
+    for rx, kind in _PATTERN_CUES:
+        for m in rx.finditer(text):
+            ex_score[kind] = ex_score.get(kind, 0.0) + 2.0
+            if not in_question(m.start()):
+                ex_asserted.add(kind)
     best = max(ms_score.values())
     milestone = None
     if best > 0:
@@ -129,7 +147,7 @@ def read_signals(text: str) -> Signals:
         found = [k for k in found if k not in ("defect", "material_shortage", "document_mismatch")]
     exception = found[0] if found else None
     problems = frozenset(k.rstrip("!") for k in ex_score)
-    ask, give = _decisions(scan, asked)
+    ask, give = _decisions(scan, _questions(text) if "?" in text or "？" in text else [])
     plain = [h.start for h in has("status.terms") if not in_question(h.start)]
     strong = [h.start for h in hits if not in_question(h.start)
               and any(k == "strong" or f == "exceptions" for f, _, k in h.entries)]

@@ -23,6 +23,7 @@ _WEEKDAY_NUMBERS = {
 
 _RELATIVE_OFFSETS = {
     "今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2, "後天": 2, "大后天": 3, "大後天": 3,
+    "听日": 1, "聽日": 1, "后日": 2, "後日": 2, "琴日": -1, "尋日": -1,
     "昨天": -1, "昨日": -1, "前天": -2, "大前天": -3,
     "today": 0, "tomorrow": 1, "tmr": 1, "tmrw": 1, "yesterday": -1,
     "the day after tomorrow": 2, "day after tomorrow": 2,
@@ -88,10 +89,10 @@ _DATE_RE = re.compile(
     |(?P<cnday>(?<![第每])(?<!每月)
         (?P<cnday_d>\d{{1,2}})\s*(?:[号號](?![{_CN_HAO_NOUNS}])|日(?!内|以内|之内|后|之后|後)))
     |(?P<ord>(?P<ord_d>\d{{1,2}}){_ORD}(?![A-Za-z0-9])))
-    |(?=[今明昨后後前大周週星礼禮下上这這本])
+    |(?=[今明昨后後前大周週星礼禮下上这這本听聽琴尋])
     (?:(?P<cnmonth>(?P<cnmonth_pre>下个?月|下個?月|本月|这个?月|這個?月)
         (?P<cnmonth_d>\d{{1,2}})\s*[号號日])
-    |(?P<rel>大[后後]天|大前天|(?<![然之以最随隨过過])[后後]天|(?<![提之以目当當眼从從此面])前天|今天|今日|明天|明日|昨天|昨日)
+    |(?P<rel>大[后後]天|大前天|(?<![然之以最随隨过過])[后後]天|(?<![提之以目当當眼从從此面])前天|今天|今日|明天|明日|昨天|昨日|[听聽]日|[后後]日|琴日|尋日)
     |(?P<cw>(?:(?P<cw_pre>下下个?|下下個|下个?|下個|上上个?|上上個|上个?|上個|这个?|這個?|本)|(?<![每一二两兩三四五六七八九十几幾个個]))
         (?:周|週|星期|礼拜|禮拜)(?P<cw_d>[一二三四五六日天1-7])(?![次遍趟0-9])))
     |(?<![A-Za-z'])(?=[acdfjlmnostwy])
@@ -110,7 +111,7 @@ _DATE_RE = re.compile(
 
 # Cheap screens: with no digit and no keyword the full scan cannot match, so most chatter costs two searches.
 # Both start with plain characters (no IGNORECASE, no lookaround), which lets `re` skip ahead in C.
-_TRIGGER_RE = re.compile(r"[0-9今明昨后後前周週星礼禮]")
+_TRIGGER_RE = re.compile(r"[0-9今明昨后後前周週星礼禮听聽琴尋]")
 _ENGLISH_TRIGGER_RE = re.compile(r"mon|tue|wed|thu|fri|sat|sun|tod|tom|tmr|yesterday")
 _PREVIOUS_WORD_RE = re.compile(r"([A-Za-z]+)[\s,]*\Z")
 _NEXT_WORD_RE = re.compile(r"\s*([A-Za-z]+)")

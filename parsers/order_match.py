@@ -18,7 +18,8 @@ _MENTION = re.compile(r"(?<![A-Za-z0-9])(?:([A-Za-z]{1,4})\s?[#:：\-_.№]?\s?)
 # a unit after a number makes it a quantity; a Chinese unit only when it touches the number ("88231 箱单" is a PO)
 _UNIT_AFTER = re.compile(
     r"(?:\s?(?:pcs|pc|pieces|sets?|ctns?|cartons?|kg|kgs|g|cm|mm|m|ml|l|gsm|%|usd|rmb|yuan|h|days?|weeks?|units?|x)"
-    r"(?![A-Za-z])|(?:套|个|件|箱|只|张|台|条|双|米|公斤|克|元|块|美金|天|号(?!订单|单)|日|月|年|小时|分钟))", re.I)
+    r"(?![A-Za-z])"
+    r"|(?:套|个|件|箱(?!唛|单|号)|只|张|台|条|双|米|公斤|克|元|块|美金|天|号(?!订单|单)|日|月|年|小时|分钟))", re.I)
 _QTY_BEFORE = re.compile(r"(?:qty|quantity|total|数量|共|合计)\s*[:：]?\s*$", re.I)
 _CURRENCY_BEFORE = re.compile(r"(?:[$¥￥€£]|usd|rmb|cny|eur)\s?$", re.I)
 _DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
@@ -90,6 +91,7 @@ class BookIndex:
         self.zh_lines: dict[str, set[LineRef]] = defaultdict(set)
         heads = {stem(h) for h in lx.lists.get("products.heads", ())}
         stop = {stem(s) for s in lx.lists.get("products.stop", ())}
+        hints = {stem(h) for h in lx.lists.get("products.attributes_hint", ())}
         self.en_lines: list[EnLine] = []
         for o in book.orders.values():
             for ln in o.lines:
@@ -98,7 +100,10 @@ class BookIndex:
                 english = ln.description.split(" / ", 1)[0]
                 names = [english] + [n for n in ln.nicknames if not _CJK.search(n)]
                 ws = {w for n in names for w in words(n)} - stop
-                self.en_lines.append(EnLine(ref, frozenset(ws), frozenset(ws & heads)))
+                # a product is named by a known noun, or else by the last plain word of each of its names
+                # ("plush koala 30cm" -> koala, "LED strip 5m" -> strip)
+                own = {_last_noun(n, stop, hints) for n in names} - {None}
+                self.en_lines.append(EnLine(ref, frozenset(ws), frozenset((ws & heads) | own)))
                 for nick in ln.nicknames:
                     if _CJK.search(nick):
                         # a shorter ending of a nickname names the same kind of thing: 竹板 in 带槽竹板
@@ -207,7 +212,7 @@ class BookIndex:
 
     def attribute_skus(self, text: str, po: str, hints: frozenset[str]) -> set[str]:
         """SKUs of one order that a distinguishing word (a colour, a material) in the text points to."""
-        msg_words = set(words(text)) & hints
+        msg_words = set(words(text)) & {stem(h) for h in hints}
         lines = [ln for ln in self.en_lines if ln.ref[0] == po]
         out = set()
         for w in msg_words:
@@ -221,6 +226,19 @@ class BookIndex:
         if self.buyer_rx is None:
             return set()
         return {po for m in self.buyer_rx.finditer(text) for po in self.buyer_pos[m.group(0)]}
+
+
+_SIZE = re.compile(r"\d")
+
+
+def _last_noun(name: str, stop: set[str], hints: set[str]) -> str | None:
+    """The last plain word of a product name before its sizes and specs, skipping colours and materials."""
+    head = re.split(r"[,(;]| with | for ", name.lower(), maxsplit=1)[0]
+    tokens = head.split()
+    cut = next((i for i, t in enumerate(tokens) if _SIZE.search(t)), len(tokens))
+    plain = [stem(t) for t in tokens[:cut] if t.isalpha() and len(t) >= 3]
+    plain = [t for t in plain if t not in stop and t not in hints]
+    return plain[-1] if plain else None
 
 
 def _alternation(table: dict, ascii_edges: bool, ignore_case: bool = True) -> re.Pattern | None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from parsers.classify import Signals, read_signals
@@ -71,6 +72,12 @@ def tag_message(msg: MessageFacts, ctx: TagContext, book: OrderBook) -> Tags:
     prior = ctx.previous
     if prior is not None and not ctx.previous_is_reply and msg.received_at - prior.received_at > ctx.carry_over:
         prior = None
+    if refs.order is None and not refs.candidates and ctx.known_refs:
+        # a vessel, container or booking named earlier with exactly one order stands for that order
+        named = references(full_text)
+        hits = {o for ref, o in ctx.known_refs if ref in named}
+        if len(hits) == 1:
+            refs = replace(refs, order=hits.pop(), explicit=True)
     flags = ["unknown_po"] if refs.unknown_po else []
     flags += [f"unreadable:{f.name}" for f in msg.files if f.error]
     if not _is_evidence(msg.text, sig, refs, msg.files, prior, bool(mentioned)):
@@ -89,13 +96,6 @@ def tag_message(msg: MessageFacts, ctx: TagContext, book: OrderBook) -> Tags:
         if len(owed) == 1:
             order, cands = owed.pop(), ()
             sku = sku_in(full_text, book.index, order) or sku
-    if order is None and not cands and ctx.known_refs:
-        # a vessel, container or booking named earlier with exactly one order stands for that order
-        named = references(full_text)
-        hits = {o for ref, o in ctx.known_refs if ref in named}
-        if len(hits) == 1 and all(sum(1 for r, _ in ctx.known_refs if r == ref) == 1 for ref in named & {
-                r for r, _ in ctx.known_refs}):
-            order = hits.pop()
     if order is None and prior is not None and (not cands or prior.order in cands or not prior.order):
         # carry-over: same sender, same chat, within the window; the content's own milestone wins
         order = prior.order
