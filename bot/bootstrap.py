@@ -34,7 +34,11 @@ class App:
         return drain(self.engine, self.channels, self.clock)
 
     def close(self) -> None:
-        """Release the database connections."""
+        """Release network clients and the database connections."""
+        for part in [*self.channels.values(), *self.fetchers.values()]:
+            close = getattr(part, "close", None)
+            if callable(close):
+                close()
         self.engine.dispose()
 
 

@@ -5,6 +5,7 @@ import datetime as dt
 import logging
 from collections.abc import Mapping
 
+from sqlalchemy import or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -15,6 +16,7 @@ from store.models import OutboxRow
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
+CLAIM_TIMEOUT = dt.timedelta(minutes=5)  # a claim older than this was left by a crash: send it again
 
 
 def enqueue(session: Session, msg: OutboundMessage, now: dt.datetime) -> bool:
@@ -32,31 +34,47 @@ def _backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(3600, 2 ** attempts))
 
 
-def drain(engine: Engine, channels: Mapping[str, Channel], clock: Clock, limit: int = 100) -> int:
-    """Send what is due; a message is marked sent only after its channel accepted it."""
-    sent = 0
-    with Session(engine) as session:
-        due = session.exec(select(OutboxRow).where(OutboxRow.state == "pending",
-                                                   OutboxRow.next_attempt_at <= clock.now())
-                           .order_by(OutboxRow.id).limit(limit)).all()
+def _claim(engine: Engine, channels: Mapping[str, Channel], clock: Clock, limit: int) -> list[OutboxRow]:
+    """Mark due messages as being sent, in one short transaction, so no lock is held while a channel talks."""
+    now = clock.now()
+    with Session(engine, expire_on_commit=False) as session:
+        due = session.exec(select(OutboxRow).where(
+            OutboxRow.channel.in_(list(channels)),
+            or_(OutboxRow.state == "pending",
+                (OutboxRow.state == "sending") & (OutboxRow.next_attempt_at <= now - CLAIM_TIMEOUT)),
+            OutboxRow.next_attempt_at <= now).order_by(OutboxRow.id).limit(limit)).all()
+        claimed = []
         for row in due:
-            channel = channels.get(row.channel)
-            if channel is None:
-                continue  # that channel is off here; the message waits until it is on
-            msg = OutboundMessage(row.channel, row.recipient, row.text, row.dedupe_key,
-                                  tuple(tuple(b) for b in (row.payload or {}).get("buttons", [])))
-            row.attempts += 1
-            try:
-                channel.send(msg)
-            except Exception as exc:  # a channel failure is retried later, never lost
-                row.last_error = f"{type(exc).__name__}: {exc}"[:500]
-                row.state = "failed" if row.attempts >= MAX_ATTEMPTS else "pending"
-                row.next_attempt_at = clock.now() + _backoff(row.attempts)
-                log.warning("outbox %s: %s", row.dedupe_key, row.last_error)
-            else:
-                row.state, row.sent_at = "sent", clock.now()
-                sent += 1
-            session.add(row)
-            # commit each one: a crash after sending repeats at most this message
+            attempts = row.attempts + 1
+            # the state check makes the claim atomic against another worker
+            hit = session.execute(update(OutboxRow).where(OutboxRow.id == row.id, OutboxRow.state == row.state)
+                                  .values(state="sending", attempts=attempts, next_attempt_at=now),
+                                  execution_options={"synchronize_session": False})
+            if hit.rowcount:
+                row.attempts = attempts
+                claimed.append(row)
+        session.commit()
+    return claimed
+
+
+def drain(engine: Engine, channels: Mapping[str, Channel], clock: Clock, limit: int = 100) -> int:
+    """Send what is due; a message is marked sent only after its channel accepted it (a crash in between repeats
+    that one message once, never loses it)."""
+    sent = 0
+    for row in _claim(engine, channels, clock, limit):
+        msg = OutboundMessage(row.channel, row.recipient, row.text, row.dedupe_key,
+                              tuple(tuple(b) for b in (row.payload or {}).get("buttons", [])))
+        try:
+            channels[row.channel].send(msg)
+        except Exception as exc:  # a channel failure is retried later, never lost
+            error = f"{type(exc).__name__}: {exc}"[:500]
+            state = "failed" if row.attempts >= MAX_ATTEMPTS else "pending"
+            values = {"state": state, "last_error": error, "next_attempt_at": clock.now() + _backoff(row.attempts)}
+            log.warning("outbox %s: %s", row.dedupe_key, error)
+        else:
+            values = {"state": "sent", "sent_at": clock.now(), "last_error": None}
+            sent += 1
+        with Session(engine) as session:
+            session.execute(update(OutboxRow).where(OutboxRow.id == row.id).values(**values))
             session.commit()
     return sent

@@ -24,6 +24,11 @@ from store.inbound_repo import PendingRow
 from store.models import AttachmentRow
 
 log = logging.getLogger(__name__)
+MAX_RETRIES = 6
+
+
+class RetryLater(Exception):
+    """Processing should be tried again later: a download failed for a reason that may pass."""
 Tagger = Callable[[MessageFacts, TagContext, OrderBook], Tags]
 AfterTagging = Callable[[Session, PendingRow, Tags, OrderBook], None]
 
@@ -88,6 +93,12 @@ class Pipeline:
             # a stranger's message is kept but quarantined until someone links the sender
             state = "quarantined" if "unknown_sender" in tags.flags else "processed"
             return repo.Result(row, state, tags, None)
+        except RetryLater as exc:
+            # keep it waiting, with backoff, until the provider answers; give up after MAX_RETRIES
+            state = "retry" if row.attempts + 1 < MAX_RETRIES else "failed"
+            report.failed += 1
+            report.errors.append(f"{row.chat} {row.message_id}: {exc}")
+            return repo.Result(row, state, None, str(exc)[:500])
         except Exception as exc:  # one bad message must never stop the queue
             log.exception("message %s/%s failed", row.chat, row.message_id)
             error = f"{type(exc).__name__}: {exc}"[:500]
@@ -134,6 +145,8 @@ class Pipeline:
                 raise FetchError(f"no fetcher for channel {row.channel}")
             data = fetcher.fetch(ref)
         except FetchError as exc:
+            if exc.transient and row.attempts + 1 < MAX_RETRIES:
+                raise RetryLater(str(exc)) from None
             att.error = str(exc)
             session.add(att)
             session.flush()

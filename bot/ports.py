@@ -28,4 +28,12 @@ class Channel(Protocol):
 
 
 class FetchError(Exception):
-    """An attachment that could not be fetched, with the reason in one line."""
+    """An attachment that could not be fetched, with the reason in one line.
+
+    `transient` says that trying again later may work (a network failure, a busy provider); the message is then
+    processed again with backoff rather than stored with the attachment missing.
+    """
+
+    def __init__(self, reason: str, transient: bool = False) -> None:
+        super().__init__(reason)
+        self.transient = transient

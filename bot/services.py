@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bot.chat_commands import is_command
 from bot.export import export_record
 from bot.i18n import say
 from bot.messages import OutboundMessage
@@ -20,7 +21,7 @@ from parsers.facts import Tags
 from parsers.orderbook import OrderBook, parse_contacts, parse_orders
 from store import inbound_repo
 from store.book_repo import upsert_contacts, upsert_orders
-from store.models import Contact, InboundRow, LinkCode
+from store.models import Contact, InboundRow, LinkCode, OutboxRow
 
 
 class UserError(Exception):
@@ -71,7 +72,7 @@ def requeue(engine: Engine, chat: str | None = None, failed_only: bool = False) 
         if chat:
             q = q.where(InboundRow.chat == chat)
         if failed_only:
-            q = q.where(InboundRow.state == "failed")
+            q = q.where(InboundRow.state.in_(["failed", "retry"]))
         n = 0
         for row in session.exec(q):
             row.state = "pending"
@@ -81,20 +82,48 @@ def requeue(engine: Engine, chat: str | None = None, failed_only: bool = False) 
     return n
 
 
+ALBUM_DEBOUNCE = dt.timedelta(seconds=2)
+
+
+def _media_group(session: Session, row: InboundRow) -> str | None:
+    """The album (Telegram media_group_id) a stored message belongs to, if any."""
+    raw = session.execute(select(InboundRow.raw).where(InboundRow.id == row.id)).scalar_one_or_none() or {}
+    group = (raw.get("payload") or {}).get("media_group_id")
+    return str(group) if group else None
+
+
 class ReplyHook:
-    """After tagging, queue the sender's reply when the message came live (not from history)."""
+    """After tagging, queue the sender's reply when the message came live (not from history).
+
+    An album (photos sent together, each its own message and tagged on its own) gets one reply: its members share
+    one outbox row, which waits until no member has come for ALBUM_DEBOUNCE and gathers the lines they add.
+    """
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
 
     def __call__(self, session: Session, row: InboundRow, tags: Tags, book: OrderBook) -> None:
-        """Queue the reply, once per message."""
-        if not row.notify:
+        """Queue the reply, once per message (once per album)."""
+        if not row.notify or is_command(row.text):
             return
         files = tuple(inbound_repo.file_facts(a) for a in inbound_repo.attachments_of(session, row.id))
         text = reply_for(tags, book.contacts.get(row.contact_id or ""), files)
-        if text:
-            enqueue(session, OutboundMessage(row.channel, row.chat, text, f"reply:{row.id}"), self.clock.now())
+        if not text:
+            return
+        now = self.clock.now()
+        group = _media_group(session, row)
+        if group is None:
+            enqueue(session, OutboundMessage(row.channel, row.chat, text, f"reply:{row.id}"), now)
+            return
+        key = f"reply:album:{row.chat}:{group}"
+        enqueue(session, OutboundMessage(row.channel, row.chat, text, key), now)
+        pending = session.exec(select(OutboxRow).where(OutboxRow.dedupe_key == key,
+                                                       OutboxRow.state == "pending")).first()
+        if pending is not None:  # not sent yet: add what is new, and wait for the rest of the album
+            have = pending.text.split("\n")
+            pending.text = "\n".join(have + [ln for ln in text.split("\n") if ln not in have])
+            pending.next_attempt_at = max(pending.next_attempt_at, now + ALBUM_DEBOUNCE)
+            session.add(pending)
 
 
 class UnknownSenderHook:
@@ -105,7 +134,7 @@ class UnknownSenderHook:
 
     def __call__(self, session: Session, row: InboundRow, tags: Tags, book: OrderBook) -> None:
         """Queue one notice per agent and unknown sender."""
-        if "unknown_sender" not in tags.flags or not row.notify:
+        if "unknown_sender" not in tags.flags or not row.notify or is_command(row.text):
             return
         for agent in (c for c in book.contacts.values() if c.role == "agent"):
             where = reach(agent, row.channel, self.available())

@@ -4,7 +4,10 @@ from __future__ import annotations
 import logging
 import threading
 
+from sqlmodel import Session
+
 from bot.bootstrap import App
+from store.inbound_repo import requeue_retries
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +27,9 @@ class Worker:
 
     def run_once(self) -> int:
         """Process everything pending and send what is due; returns how many messages were processed."""
+        with Session(self.app.engine) as session:
+            requeue_retries(session, self.app.clock.now())
+            session.commit()
         report = self.app.pipeline.process_pending(batch=self.app.settings.server.worker_batch)
         self.app.send_outbox()
         return report.processed + report.failed

@@ -245,3 +245,14 @@ def quarantine(session: Session, channel: str, payload: dict[str, Any], reason: 
            "contact_id": None, "received_at": now, "text": "", "raw": {"payload": payload, "attachments": []},
            "state": "quarantined", "error": reason[:500], "notify": False, "attempts": 0}
     return bool(_insert_ignoring_duplicates(session, [row]))
+
+
+def requeue_retries(session: Session, now: dt.datetime) -> int:
+    """Put messages whose download failed for a passing reason back in the queue once their backoff is over."""
+    t = InboundRow.__table__
+    rows = session.execute(select(t.c.id, t.c.attempts, t.c.processed_at).where(t.c.state == "retry")).all()
+    due = [r.id for r in rows if r.processed_at is None
+           or now - r.processed_at >= dt.timedelta(seconds=min(3600, 30 * 2 ** max(0, r.attempts - 1)))]
+    if due:
+        session.execute(update(t).where(t.c.id.in_(due)).values(state="pending"))
+    return len(due)

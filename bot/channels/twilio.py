@@ -113,7 +113,8 @@ class TwilioMediaFetcher:
                         auth = None  # the CDN gets no credentials
                         continue
                     if resp.status_code != 200:
-                        raise FetchError(f"media download failed: HTTP {resp.status_code}")
+                        raise FetchError(f"media download failed: HTTP {resp.status_code}",
+                                         transient=resp.status_code in (429, 500, 502, 503, 504))
                     declared = int(resp.headers.get("content-length") or 0)
                     if declared > self.max_bytes:
                         raise FetchError(f"media too large: {declared} bytes (cap {self.max_bytes})")
@@ -125,8 +126,12 @@ class TwilioMediaFetcher:
                         chunks.append(chunk)
                     return b"".join(chunks)
             except httpx.HTTPError as exc:
-                raise FetchError(f"media download failed: {type(exc).__name__}") from None
+                raise FetchError(f"media download failed: {type(exc).__name__}", transient=True) from None
         raise FetchError("media download failed: too many redirects")
+
+    def close(self) -> None:
+        """Close the HTTP connections it keeps open."""
+        self.client.close()
 
 
 class _RebasedHttpClient(TwilioHttpClient):
@@ -158,6 +163,12 @@ class TwilioChannel:
         self._next_at = 0.0
         self._pace = pace or (lambda s: threading.Event().wait(s))
 
+    def close(self) -> None:
+        """Close the HTTP connections the SDK keeps open."""
+        session = getattr(self.client.http_client, "session", None)
+        if session is not None:
+            session.close()
+
     def _throttle(self) -> None:
         # Twilio's per-sender rate: space messages from our number evenly
         gap = 1.0 / max(1, self.settings.messages_per_second)
@@ -180,7 +191,9 @@ class TwilioChannel:
             if not template:
                 raise RuntimeError(f"outside the 24-hour window and no template for {kind!r} messages")
             kwargs["content_sid"] = template
-            kwargs["content_variables"] = json.dumps({"1": message.text[:1000]}, ensure_ascii=False)
+            # WhatsApp refuses a template parameter with a newline, a tab or more than 4 spaces in a row
+            flat = " ".join(message.text.split())
+            kwargs["content_variables"] = json.dumps({"1": flat[:1000]}, ensure_ascii=False)
         self._throttle()
         return self.client.messages.create(**kwargs).sid
 
