@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 
 from bot.channels.registry import live_channels
+from bot.chat_commands import CommandHook
 from bot.clock import SystemClock
 from bot.fetchers import LocalFileFetcher
 from bot.outbox import drain
@@ -56,7 +57,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None, channels: Mapping[
             all_channels[module.NAME], all_fetchers[module.NAME] = module.build(settings, engine, clock)
     all_fetchers.update(fetchers or {})
     all_channels.update(channels or {})
-    hooks = [ReplyHook(clock), UnknownSenderHook(clock, lambda: all_channels.keys())]
+    hooks = [CommandHook(clock), ReplyHook(clock), UnknownSenderHook(clock, lambda: all_channels.keys())]
     pipeline = Pipeline(engine, blobs, all_fetchers, clock,
                         carry_over=dt.timedelta(minutes=settings.tagging.carry_over_minutes),
                         stale_days=settings.tagging.stale_days, after_tagging=hooks)

@@ -78,3 +78,11 @@ def drain(engine: Engine, channels: Mapping[str, Channel], clock: Clock, limit: 
             session.execute(update(OutboxRow).where(OutboxRow.id == row.id).values(**values))
             session.commit()
     return sent
+
+
+def recover_claims(engine: Engine) -> int:
+    """At start, messages left "sending" by a crashed process go back to the queue (at most one duplicate each)."""
+    with Session(engine) as session:
+        n = session.execute(update(OutboxRow).where(OutboxRow.state == "sending").values(state="pending")).rowcount
+        session.commit()
+    return n or 0

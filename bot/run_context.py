@@ -35,7 +35,10 @@ class RunContext:
         """The contact behind a channel identity."""
         key = (channel, sender)
         if key not in self._contacts:
-            self._contacts[key] = resolve_contact(self.session, channel, sender)
+            found = resolve_contact(self.session, channel, sender)
+            if found is None:
+                return None  # not cached: a /start link in this run may make the sender known
+            self._contacts[key] = found
         return self._contacts[key]
 
     def replied(self, row) -> Prior | None:

@@ -65,6 +65,10 @@ class TelegramSettings:
     webhook_secret: str = ""
     api_base_url: str = ""
     file_base_url: str = ""
+    # Telegram's flood limits for outbound messages
+    messages_per_second: int = 25  # overall
+    group_messages_per_minute: int = 20  # per group
+    chat_messages_per_second: int = 1  # per chat
 
     @property
     def enabled(self) -> bool:

@@ -7,6 +7,7 @@ import threading
 from sqlmodel import Session
 
 from bot.bootstrap import App
+from bot.outbox import recover_claims
 from store.inbound_repo import requeue_retries
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,8 @@ class Worker:
                 self._wake.clear()
 
     def start(self) -> None:
-        """Run in a daemon thread."""
+        """Run in a daemon thread, after taking back what a crashed run left half-sent."""
+        recover_claims(self.app.engine)
         self._thread = threading.Thread(target=self._loop, name="orderproof-worker", daemon=True)
         self._thread.start()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import threading
 
 import uvicorn
 
@@ -18,6 +19,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = sub.add_parser("serve", parents=[common], help="run the webhooks and the worker")
     p.add_argument("--host", help="listen address (default [server] host, 127.0.0.1)")
     p.add_argument("--port", type=int, help="listen port (default [server] port, 8080)")
+    p.add_argument("--telegram-polling", action="store_true",
+                   help="fetch Telegram updates with getUpdates instead of the webhook (local use, no public URL); "
+                        "the default when [telegram] webhook_secret is not set")
     p.set_defaults(run=run_serve)
 
 
@@ -32,11 +36,22 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
             print(f"serve: {name} channel {state}", file=sys.stderr)
         worker = Worker(app)
         worker.start()
+        stop_polling, poller = threading.Event(), None
+        if settings.telegram.enabled and (args.telegram_polling or not settings.telegram.webhook_secret):
+            from bot.channels.telegram_live import poll_forever
+
+            poller = threading.Thread(target=poll_forever, args=(app, stop_polling, worker.wake),
+                                      name="telegram-poller", daemon=True)
+            poller.start()
+            print("serve: telegram by polling (getUpdates), not by webhook", file=sys.stderr)
         print(f"serve: listening on http://{host}:{port}", file=sys.stderr, flush=True)
         try:
             uvicorn.run(make_web(app, wake=worker.wake), host=host, port=port, log_level="warning",
                         access_log=False)
         finally:
+            stop_polling.set()
+            if poller is not None:
+                poller.join(30)
             worker.stop()
             logging.getLogger(__name__).info("serve stopped")
     return 0
