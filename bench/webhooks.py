@@ -20,7 +20,8 @@ From this process it then loads (b) and (a) with signed text-message webhooks ov
 Every message is new (its own MessageSid) and comes from a known contact, so serve's worker really processes and
 replies to them while the webhooks are being loaded, as in production. It prints acks/s, p50/p99 and errors for
 both, the ratios, the worker's backlog, and whether the targets (p99 <= 50 ms at 200 req/s; >= 500 acks/s) are met.
-`--profile S` samples serve with py-spy (if installed) for S seconds of the closed loop and prints its hot spots.
+`--profile S` samples serve with py-spy (if installed) for the first S seconds of its open loop and prints where its
+CPU went, thread by thread.
 
 Roles used internally: `--role bare|rest --port N` runs (b) or (c).
 """
@@ -278,7 +279,7 @@ def profile(pid: int, seconds: int, out: Path) -> subprocess.Popen[bytes] | None
     if spy is None:
         print("profile: py-spy is not installed (pip install py-spy); skipping")
         return None
-    return subprocess.Popen([spy, "record", "-p", str(pid), "-d", str(seconds), "-r", "250", "--threads",
+    return subprocess.Popen([spy, "record", "-p", str(pid), "-d", str(seconds), "-r", "250", "--threads", "--gil",
                              "-f", "raw", "-o", str(out)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
 
@@ -301,12 +302,11 @@ def summarise_profile(path: Path, top: int = 12) -> None:
         everything += n
         for f in set(frames[1:]):
             per_thread[kind][f] += n
-    print(f"profile: {everything} active samples of serve ({path}); py-spy counts a thread while it runs or waits "
-          "for the GIL, not while it sleeps")
+    print(f"profile: {everything} samples of serve holding the GIL ({path}): where its CPU went")
     for kind, n in totals.most_common(4):
         print(f"  {kind}: {n / everything:.1%} of the samples")
         for name, k in per_thread[kind].most_common(top):
-            if k / n >= 0.03:
+            if k / n >= 0.05:
                 print(f"    {k / n:6.1%}  {name}")
 
 
@@ -324,7 +324,8 @@ def main() -> int:
     ap.add_argument("--keep", help="keep the database and logs in this folder")
     ap.add_argument("--set", action="append", default=[], metavar="ORDERPROOF_X=V",
                     help="an extra setting for serve (repeatable), e.g. ORDERPROOF_SERVER_WORKER_BATCH=5")
-    ap.add_argument("--profile", type=int, default=0, metavar="SECONDS", help="py-spy serve during the closed loop")
+    ap.add_argument("--profile", type=int, default=0, metavar="SECONDS",
+                    help="sample serve with py-spy (GIL holders) for the first SECONDS of its open loop")
     ap.add_argument("--role", choices=["bare", "rest"], help=argparse.SUPPRESS)
     ap.add_argument("--port", type=int, help=argparse.SUPPRESS)
     a = ap.parse_args()
@@ -368,15 +369,15 @@ def main() -> int:
         for name, target in (("bare starlette", bare), ("orderproof serve (SQLite)", serve)):
             tag = secrets.token_hex(2)
             warm_up(target.url, payloads(100, tag + "00"))
-            opened = asyncio.run(open_loop(target.url, payloads(n_open, tag + "01"), a.rate,
-                                           f"{name}: open {a.rate:.0f}/s"))
             spy = None
             if a.profile and target is serve:
                 spy = profile(serve.proc.pid, a.profile, work / "serve.pyspy.txt")
-            closed = asyncio.run(closed_loop(target.url, payloads(a.count, tag + "02"), a.clients,
-                                             f"{name}: closed x{a.clients}", a.limit))
+            opened = asyncio.run(open_loop(target.url, payloads(n_open, tag + "01"), a.rate,
+                                           f"{name}: open {a.rate:.0f}/s"))
             if spy is not None:
                 spy.wait(timeout=a.profile + 60)
+            closed = asyncio.run(closed_loop(target.url, payloads(a.count, tag + "02"), a.clients,
+                                             f"{name}: closed x{a.clients}", a.limit))
             results[name] = (opened, closed)
             print(opened.line())
             print(closed.line())
@@ -386,12 +387,12 @@ def main() -> int:
         deadline = t0 + 60
         pause = threading.Event()
         left = backlog
-        while left and time.perf_counter() < deadline:
-            pause.wait(0.5)
-            left = pending(serve.url)
+        while left != 0 and time.perf_counter() < deadline:
+            pause.wait(0.2)
+            left = pending(serve.url)  # None: /healthz did not answer; keep asking
         drained = time.perf_counter() - t0
         print(f"serve's worker: {backlog} messages pending after the load; "
-              + (f"drained in {drained:.1f}s" if not left else f"{left} still pending after {drained:.0f}s"))
+              + (f"drained in {drained:.1f}s" if left == 0 else f"{left} still pending after {drained:.0f}s"))
 
         (b_open, b_closed), (s_open, s_closed) = results.values()
         print()

@@ -25,6 +25,7 @@ from store.models import AttachmentRow
 
 log = logging.getLogger(__name__)
 MAX_RETRIES = 6
+CAPTION_WINDOW = dt.timedelta(seconds=10)  # a caption typed as its own message comes seconds before
 
 
 class RetryLater(Exception):
@@ -45,8 +46,11 @@ class Pipeline:
 
     def __init__(self, engine: Engine, blobs: BlobStore, fetchers: Mapping[str, MediaFetcher], clock: Clock,
                  carry_over: dt.timedelta = dt.timedelta(minutes=15), stale_days: int = 7,
-                 tagger: Tagger = tag_message, after_tagging: Sequence[AfterTagging] = ()) -> None:
+                 tagger: Tagger = tag_message, after_tagging: Sequence[AfterTagging] = (),
+                 captionless: frozenset[str] = frozenset({"wecom"})) -> None:
         self.engine, self.blobs, self.fetchers, self.clock = engine, blobs, fetchers, clock
+        # channels whose images never carry a caption: people send the words, then the photo
+        self.captionless = captionless
         self.carry_over, self.stale_days = carry_over, stale_days
         self.tagger, self.after_tagging = tagger, list(after_tagging)
 
@@ -113,7 +117,11 @@ class Pipeline:
         if row.contact_id is None:
             row.contact_id = ctx.contact(row.channel, row.sender)
         files = tuple(repo.file_facts(f) for f in self._attachments(session, row))
-        facts = MessageFacts(chat=row.chat, sender=row.contact_id, received_at=row.received_at, text=row.text,
+        text = row.text
+        if not text and row.channel in self.captionless and any(f.is_image for f in files):
+            # the words sent just before a bare image are its caption, as a captioned photo elsewhere
+            text = repo.caption_before(session, row, CAPTION_WINDOW) or ""
+        facts = MessageFacts(chat=row.chat, sender=row.contact_id, received_at=row.received_at, text=text,
                              files=files)
         replied = ctx.replied(row)  # a reply inherits the context of the message it answers
         tctx = TagContext(previous=replied or ctx.previous(row, self.carry_over), previous_is_reply=bool(replied),

@@ -203,6 +203,18 @@ def earlier_order_texts(session: Session, row: InboundRow, days: int = 90) -> li
     return [(t, o) for t, o in session.exec(q) if t and any(c.isupper() for c in t)]
 
 
+def caption_before(session: Session, row: InboundRow, window: dt.timedelta) -> str | None:
+    """The text of the sender's message just before this one, when it came within the window with no attachment."""
+    t = InboundRow.__table__
+    q = (select(t.c.text, t.c.raw).where(t.c.chat == row.chat, t.c.sender == row.sender,
+                                         t.c.received_at >= row.received_at - window, _before(row))
+         .order_by(t.c.received_at.desc(), t.c.id.desc()).limit(1))
+    hit = session.execute(q).first()
+    if hit is None or not hit.text or (hit.raw or {}).get("attachments"):
+        return None
+    return hit.text
+
+
 def chat_senders(session: Session, row: InboundRow) -> tuple[str, ...]:
     """Contacts who have written in this chat up to this message."""
     q = (select(InboundRow.contact_id).where(InboundRow.chat == row.chat, InboundRow.contact_id.is_not(None),

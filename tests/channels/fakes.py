@@ -10,15 +10,16 @@ import copy
 import datetime as dt
 import email.utils
 import json
+import mimetypes
 import secrets
 import socket
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import anyio
 import anyio.to_thread
@@ -197,8 +198,6 @@ class FakeTwilio:
 
     def add_file(self, chat: str, name: str, data: bytes, content_type: str = "image/jpeg", **how: Any) -> str:
         """Register media under render.py's URL shape (/media/<chat>/<name>; `name` is quoted into the URL)."""
-        from urllib.parse import quote
-
         self.media[f"{chat}/{name}"] = Media(data, content_type, **how)
         return f"http://127.0.0.1:{self.port}/media/{quote(chat, safe='')}/{quote(name, safe='')}"
 
@@ -244,7 +243,7 @@ class FakeTwilio:
             folder = (self.media_root / chat / "whatsapp").resolve()
             path = (folder / name).resolve()
             if path.parent == folder and path.is_file():
-                media = Media(path.read_bytes(), "application/octet-stream")
+                media = Media(path.read_bytes(), mimetypes.guess_type(name)[0] or "application/octet-stream")
         if media is None:
             seen.status = 404
             return JSONResponse({"code": 20404, "message": "The requested resource was not found", "status": 404},
@@ -351,7 +350,7 @@ def webhook_request(form: Mapping[str, str], auth_token: str, signed_url: str,
 _seq = iter(range(1, 1 << 62))
 
 
-def inbound_form(sender: str, body: str = "", media: list[tuple[str, str]] = (), sid: str | None = None,
+def inbound_form(sender: str, body: str = "", media: Sequence[tuple[str, str]] = (), sid: str | None = None,
                  account_sid: str = "AC" + "0" * 32, profile: str = "Tester") -> dict[str, str]:
     """A WhatsApp webhook form shaped like the recorded ones: `media` is [(url, content type), ...]."""
     form = load_payload("twilio_inbound_media.json" if media else "twilio_inbound_text.json")

@@ -5,7 +5,7 @@ import copy
 import datetime as dt
 import sqlite3
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,7 +80,7 @@ class Bot:
         body, headers = webhook_request(form, AUTH_TOKEN, url_signed, signature)
         return (client or self.client).post("/webhooks/twilio", content=body, headers=headers)
 
-    def say(self, sender: str, text: str = "", media: list[tuple[str, str]] = (), sid: str | None = None) -> str:
+    def say(self, sender: str, text: str = "", media: Sequence[tuple[str, str]] = (), sid: str | None = None) -> str:
         """Post a signed message and check it was acknowledged; returns its MessageSid."""
         form = inbound_form(sender, text, list(media), sid=sid, account_sid=ACCOUNT_SID)
         resp = self.post(form)
