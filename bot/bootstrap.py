@@ -11,6 +11,7 @@ from bot.channels.registry import live_channels
 from bot.chat_commands import CommandHook
 from bot.clock import SystemClock
 from bot.fetchers import LocalFileFetcher
+from bot.ingest import InboundWriter
 from bot.outbox import drain
 from bot.pipeline import Pipeline
 from bot.ports import Channel, Clock, MediaFetcher
@@ -29,6 +30,7 @@ class App:
     pipeline: Pipeline
     channels: dict[str, Channel] = field(default_factory=dict)
     fetchers: dict[str, MediaFetcher] = field(default_factory=dict)
+    ingest: InboundWriter | None = None  # group commit for webhooks; `serve` starts its thread
 
     def send_outbox(self) -> int:
         """Send whatever the outbox has due."""
@@ -61,5 +63,5 @@ def bootstrap(settings: Settings, clock: Clock | None = None, channels: Mapping[
     pipeline = Pipeline(engine, blobs, all_fetchers, clock,
                         carry_over=dt.timedelta(minutes=settings.tagging.carry_over_minutes),
                         stale_days=settings.tagging.stale_days, after_tagging=hooks)
-    return App(settings, engine, clock, blobs, pipeline, all_channels, all_fetchers)
+    return App(settings, engine, clock, blobs, pipeline, all_channels, all_fetchers, InboundWriter(pipeline))
 

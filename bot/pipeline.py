@@ -14,7 +14,7 @@ from bot.ports import Clock, FetchError, MediaFetcher
 from bot.run_context import RunContext
 from parsers.facts import FileFacts, MessageFacts, TagContext, Tags
 from parsers.orderbook import OrderBook
-from parsers.photos import inspect_photo
+from parsers.photos import PhotoFacts, inspect_photo
 from parsers.sniff import extension_for, sniff_type
 from parsers.tags import tag_message
 from store import inbound_repo as repo
@@ -51,6 +51,7 @@ class Pipeline:
         self.engine, self.blobs, self.fetchers, self.clock = engine, blobs, fetchers, clock
         # channels whose images never carry a caption: people send the words, then the photo
         self.captionless = captionless
+        self._prefetched: dict[tuple[int, int], Prepared | FetchError] = {}
         self.carry_over, self.stale_days = carry_over, stale_days
         self.tagger, self.after_tagging = tagger, list(after_tagging)
 
@@ -59,10 +60,9 @@ class Pipeline:
         if not messages:
             return 0
         with Session(self.engine) as session:
-            latest = repo.latest_processed_at(session)
             added = repo.store_inbound(session, messages, notify)
             earliest = min(m.received_at for m in messages)
-            if added and latest is not None and earliest < latest:
+            if added and repo.processed_after(session, earliest):
                 # flags that look back in time must see the late arrival: re-tag what came after it
                 repo.requeue_after(session, [m.chat for m in messages], earliest)
             session.commit()
@@ -78,8 +78,11 @@ class Pipeline:
         while True:
             with Session(self.engine) as session:
                 rows = repo.pending_rows(session, batch, only_failed)
-                if not rows:
-                    return report
+            if not rows:
+                return report
+            # downloads happen before the write transaction, so no lock is held while a provider answers
+            self._prefetched = self._prefetch(rows)
+            with Session(self.engine) as session:
                 ctx.bind(session)
                 results = [self._process_guarded(session, row, book, ctx, report) for row in rows]
                 repo.write_results(session, results, self.clock.now())
@@ -145,37 +148,74 @@ class Pipeline:
                 stored[pos] = self._save(session, row, pos, ref)
         return [stored[p] for p in sorted(stored)]
 
-    def _save(self, session: Session, row: PendingRow, pos: int, ref: AttachmentRef) -> AttachmentRow:
-        att = AttachmentRow(inbound_id=row.id, position=pos, kind=ref.kind, original_name=safe_name(ref.name))
+    def _prefetch(self, rows: list[PendingRow]) -> dict[tuple[int, int], Prepared | FetchError]:
+        """Every not yet stored attachment of these rows, downloaded, stored as a blob and inspected."""
+        wanted = [r for r in rows if r.attachments]
+        if not wanted:
+            return {}
+        with Session(self.engine) as session:
+            stored = repo.stored_positions(session, [r.id for r in wanted])
+        got: dict[tuple[int, int], Prepared | FetchError] = {}
+        for row in wanted:
+            for pos, raw in enumerate(row.attachments):
+                if (row.id, pos) in stored:
+                    continue
+                try:
+                    got[(row.id, pos)] = self._prepare(row, AttachmentRef.from_json(raw))
+                except Exception:  # a damaged payload fails later, inside its own message's guard
+                    log.warning("prefetch of %s/%s failed", row.chat, row.message_id, exc_info=True)
+        return got
+
+    def _prepare(self, row: PendingRow, ref: AttachmentRef) -> Prepared | FetchError:
+        """Download, store content-addressed and inspect one attachment, outside any transaction."""
         fetcher = self.fetchers.get(row.channel)
+        if fetcher is None:
+            return FetchError(f"no fetcher for channel {row.channel}")
         try:
-            if fetcher is None:
-                raise FetchError(f"no fetcher for channel {row.channel}")
             data = fetcher.fetch(ref)
         except FetchError as exc:
-            if exc.transient and row.attempts + 1 < MAX_RETRIES:
-                raise RetryLater(str(exc)) from None
-            att.error = str(exc)
-            session.add(att)
-            session.flush()
-            return att
+            return exc
         mime = sniff_type(data)
-        att.mime, att.size = mime, len(data)
-        att.sha256, att.path = self.blobs.put(data, extension_for(mime))
-        if mime.startswith("image/"):
-            photo = inspect_photo(data)
-            att.phash = f"{photo.phash:016x}" if photo.phash is not None else None
-            att.error = photo.error
-            if photo.capture is not None:
-                att.captured_local = photo.capture.taken.strftime("%Y-%m-%d %H:%M:%S")
-                off = photo.capture.offset
-                att.captured_offset_min = int(off.total_seconds() // 60) if off is not None else None
-                att.camera = " ".join(x for x in (photo.capture.make, photo.capture.model) if x) or None
-        if ref.kind == "photo" and not mime.startswith("image/"):
-            att.error = f"declared a photo but the content is {mime}"
+        sha, path = self.blobs.put(data, extension_for(mime))
+        photo = inspect_photo(data) if mime.startswith("image/") else None
+        return Prepared(mime, len(data), sha, path, photo)
+
+    def _save(self, session: Session, row: PendingRow, pos: int, ref: AttachmentRef) -> AttachmentRow:
+        att = AttachmentRow(inbound_id=row.id, position=pos, kind=ref.kind, original_name=safe_name(ref.name))
+        got = self._prefetched.pop((row.id, pos), None)
+        if got is None:
+            got = self._prepare(row, ref)
+        if isinstance(got, FetchError):
+            if got.transient and row.attempts + 1 < MAX_RETRIES:
+                raise RetryLater(str(got))
+            att.error = str(got)
+        else:
+            att.mime, att.size, att.sha256, att.path = got.mime, got.size, got.sha256, got.path
+            photo = got.photo
+            if photo is not None:
+                att.phash = f"{photo.phash:016x}" if photo.phash is not None else None
+                att.error = photo.error
+                if photo.capture is not None:
+                    att.captured_local = photo.capture.taken.strftime("%Y-%m-%d %H:%M:%S")
+                    off = photo.capture.offset
+                    att.captured_offset_min = int(off.total_seconds() // 60) if off is not None else None
+                    att.camera = " ".join(x for x in (photo.capture.make, photo.capture.model) if x) or None
+            if ref.kind == "photo" and not got.mime.startswith("image/"):
+                att.error = f"declared a photo but the content is {got.mime}"
         session.add(att)
         session.flush()
         return att
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An attachment downloaded, stored and inspected, waiting to be written with its message."""
+
+    mime: str
+    size: int
+    sha256: str
+    path: str
+    photo: PhotoFacts | None
 
 
 __all__ = ["Pipeline", "ProcessReport", "FileFacts"]

@@ -25,7 +25,7 @@ class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 8080
     public_url: str = ""
-    worker_batch: int = 20  # messages per worker transaction: small, so webhooks never wait long for the lock
+    worker_batch: int = 5  # messages per worker transaction: small, so webhooks never wait long for the lock
 
 
 @dataclass(frozen=True)

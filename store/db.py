@@ -1,6 +1,7 @@
 """Engine from a URL (SQLite by default, PostgreSQL by URL), migrated on first use."""
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -31,9 +32,29 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
-def _begin_immediate(conn) -> None:
-    # take the write lock up front: a transaction that reads and then writes can then never fail on upgrade
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+class _WriterGate:
+    """One writer at a time inside this process, waited for on a Python lock.
+
+    SQLite's own busy handler sleeps in growing steps (up to 100 ms) while it waits for the write lock, which turns
+    a few milliseconds of contention between the worker and the webhooks into seconds of latency. Threads of one
+    process queue here instead and go the moment the lock is free; other processes still meet busy_timeout.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+
+    def begin(self, conn) -> None:
+        self.lock.acquire()
+        try:
+            # take the write lock up front: a transaction that reads and then writes can never fail on upgrade
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def end(self, conn) -> None:
+        if self.lock.locked():
+            self.lock.release()
 
 
 def make_engine(url: str) -> Engine:
@@ -45,7 +66,10 @@ def make_engine(url: str) -> Engine:
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _begin_immediate)
+        gate = _WriterGate()
+        event.listen(engine, "begin", gate.begin)
+        event.listen(engine, "commit", gate.end)
+        event.listen(engine, "rollback", gate.end)
         return engine
     return create_engine(url, pool_pre_ping=True)
 

@@ -58,9 +58,11 @@ def requeue_after(session: Session, chats: Iterable[str], since: dt.datetime) ->
     return session.execute(stmt).rowcount or 0
 
 
-def latest_processed_at(session: Session) -> dt.datetime | None:
-    """The received time of the latest message already processed."""
-    return session.exec(select(func.max(InboundRow.received_at)).where(InboundRow.state != "pending")).first()
+def processed_after(session: Session, since: dt.datetime) -> bool:
+    """Whether any message later than `since` was already processed (then a late arrival must re-tag it)."""
+    t = InboundRow.__table__
+    q = select(t.c.id).where(t.c.received_at > since, t.c.state != "pending").limit(1)
+    return session.execute(q).first() is not None
 
 
 @dataclass
@@ -154,6 +156,12 @@ def attachments_of(session: Session, inbound_id: int) -> list[AttachmentRow]:
     """A message's stored attachments, in order."""
     return list(session.exec(select(AttachmentRow).where(AttachmentRow.inbound_id == inbound_id)
                              .order_by(AttachmentRow.position)))
+
+
+def stored_positions(session: Session, inbound_ids: list[int]) -> set[tuple[int, int]]:
+    """(message, position) of the attachments already stored for these messages."""
+    q = select(AttachmentRow.inbound_id, AttachmentRow.position).where(AttachmentRow.inbound_id.in_(inbound_ids))
+    return set(session.execute(q).all())
 
 
 def file_facts(row: AttachmentRow) -> FileFacts:

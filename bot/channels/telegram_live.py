@@ -64,7 +64,7 @@ def accept(app: Any, update: Any) -> int:
     except ValueError as exc:
         keep_bad(app, NAME, update if isinstance(update, dict) else {"update": update}, str(exc))
         return 0
-    added = app.pipeline.receive([msg], True)
+    added = app.ingest.submit(msg).result()
     query = telegram.callback_query_id(update)
     if query:
         with Session(app.engine) as session:

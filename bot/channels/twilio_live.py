@@ -44,7 +44,7 @@ def routes(app: Any, wake: Callable[[], None]) -> list[Route]:
             # signed but unusable: keep it in quarantine so nothing is lost
             await run_in_threadpool(keep_bad, app, NAME, form, str(exc))
             return Response(EMPTY_TWIML, media_type="application/xml")
-        await run_in_threadpool(app.pipeline.receive, [msg], True)
+        await app.ingest.store(msg)
         wake()
         return Response(EMPTY_TWIML, media_type="application/xml")
 

@@ -99,7 +99,7 @@ def routes(app: Any, wake: Callable[[], None]) -> list[Route]:
         except ValueError as exc:
             await run_in_threadpool(keep_bad, app, NAME, fields, str(exc))
             return _ok()
-        await run_in_threadpool(app.pipeline.receive, [msg], True)
+        await app.ingest.store(msg)
         wake()
         return _ok()
 

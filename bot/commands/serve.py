@@ -36,6 +36,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
             print(f"serve: {name} channel {state}", file=sys.stderr)
         worker = Worker(app)
         worker.start()
+        app.ingest.start()
         stop_polling, poller = threading.Event(), None
         if settings.telegram.enabled and (args.telegram_polling or not settings.telegram.webhook_secret):
             from bot.channels.telegram_live import poll_forever
@@ -52,6 +53,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
             stop_polling.set()
             if poller is not None:
                 poller.join(30)
+            app.ingest.stop()
             worker.stop()
             logging.getLogger(__name__).info("serve stopped")
     return 0
