@@ -96,17 +96,21 @@ def pending_rows(session: Session, limit: int, only_failed: bool = False) -> lis
             for r in session.execute(q)]
 
 
-def evidence_of(session: Session, channel: str, chat: str, message_id: str) -> Prior | None:
-    """The tags of one earlier message, as a prior for a reply to it."""
-    q = (select(Evidence, InboundRow.received_at).join(InboundRow, Evidence.inbound_id == InboundRow.id)
-         .where(InboundRow.channel == channel, InboundRow.chat == chat, InboundRow.message_id == message_id,
-                Evidence.evidence))
-    hit = session.exec(q).first()
+def _prior(hit: tuple[Evidence, dt.datetime] | None) -> Prior | None:
+    """An (evidence row, received time) pair as the prior a later message may inherit from."""
     if hit is None:
         return None
     ev, at = hit
     return Prior(received_at=at, order=ev.order_po, ambiguous=ev.ambiguous, milestone=ev.milestone, sku=ev.sku,
                  candidates=tuple(ev.candidates or ()), focus_sku=ev.focus_sku)
+
+
+def evidence_of(session: Session, channel: str, chat: str, message_id: str) -> Prior | None:
+    """The tags of one earlier message, as a prior for a reply to it."""
+    q = (select(Evidence, InboundRow.received_at).join(InboundRow, Evidence.inbound_id == InboundRow.id)
+         .where(InboundRow.channel == channel, InboundRow.chat == chat, InboundRow.message_id == message_id,
+                Evidence.evidence))
+    return _prior(session.exec(q).first())
 
 
 @dataclass
@@ -186,12 +190,7 @@ def previous_evidence(session: Session, row: InboundRow, window: dt.timedelta) -
          .where(InboundRow.chat == row.chat, InboundRow.contact_id == row.contact_id, Evidence.evidence,
                 InboundRow.received_at >= row.received_at - window, _before(row))
          .order_by(InboundRow.received_at.desc(), InboundRow.id.desc()).limit(1))
-    hit = session.exec(q).first()
-    if hit is None:
-        return None
-    ev, at = hit
-    return Prior(received_at=at, order=ev.order_po, ambiguous=ev.ambiguous, milestone=ev.milestone, sku=ev.sku,
-                 candidates=tuple(ev.candidates or ()), focus_sku=ev.focus_sku)
+    return _prior(session.exec(q).first())
 
 
 def earlier_shortages(session: Session, row: InboundRow, days: int = 45) -> tuple[tuple[str, str | None], ...]:

@@ -29,22 +29,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tests.channels.fakes import wait_until
+
 BOT_ID = 7000000001
 BOT_USERNAME = "OrderProofTestBot"
 MAX_GETFILE = 20 * 1024 * 1024
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
-    """Poll `predicate()` every 10 ms until it is truthy; AssertionError naming `what` after `timeout` s."""
-    pause = threading.Event()
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-        pause.wait(0.01)
 
 
 @dataclass
