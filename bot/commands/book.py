@@ -42,12 +42,16 @@ def run_orders_import(args: argparse.Namespace, settings: Settings) -> int:
     doc = read_json(args.file)
     with open_app(settings) as app:
         created, updated = import_orders(app.engine, doc)
-    print(f"orders: {len(created)} created, {len(updated)} updated")
-    for po in created:
-        print(f"  created {po}")
-    for po in updated:
-        print(f"  updated {po}")
+    _report("orders", created, updated)
     return 0
+
+
+def _report(what: str, created: list[str], updated: list[str]) -> None:
+    print(f"{what}: {len(created)} created, {len(updated)} updated")
+    for key in created:
+        print(f"  created {key}")
+    for key in updated:
+        print(f"  updated {key}")
 
 
 def run_contacts_import(args: argparse.Namespace, settings: Settings) -> int:
@@ -55,11 +59,7 @@ def run_contacts_import(args: argparse.Namespace, settings: Settings) -> int:
     doc = read_json(args.file)
     with open_app(settings) as app:
         created, updated, unknown = import_contacts(app.engine, doc)
-    print(f"contacts: {len(created)} created, {len(updated)} updated")
-    for cid in created:
-        print(f"  created {cid}")
-    for cid in updated:
-        print(f"  updated {cid}")
+    _report("contacts", created, updated)
     for pair in unknown:
         print(f"  warning: {pair.split(':', 1)[0]} is assigned to unknown order {pair.split(':', 1)[1]}")
     return 0
