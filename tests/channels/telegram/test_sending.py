@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session
 
-from bot.channels.telegram import RateLimiter, TelegramChannel
+from bot.channels.ratelimit import RateLimiter
+from bot.channels.telegram import TelegramChannel
 from bot.messages import OutboundMessage
 from bot.outbox import enqueue
 from tests.channels.telegram.fake_bot_api import FakeBotApi
