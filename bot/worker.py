@@ -3,58 +3,75 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from sqlmodel import Session
 
 from bot.bootstrap import App
-from bot.outbox import recover_claims
+from bot.outbox import drain, recover_claims
 from store.inbound_repo import requeue_retries
 
 log = logging.getLogger(__name__)
+OUTBOX_CLAIM = 20  # messages claimed per outbox pass: a rate-limited channel may take a while to send them
 
 
 class Worker:
-    """Processes acknowledged messages in small committed batches, then sends what the outbox has due."""
+    """Processes acknowledged messages in small committed batches; a second thread sends what the outbox has due,
+    so a channel waiting out its flood limits never holds up the tagging of what comes in."""
 
     def __init__(self, app: App, idle_seconds: float = 1.0) -> None:
         self.app, self.idle = app, idle_seconds
-        self._wake = threading.Event()
+        self._wakes: dict[str, threading.Event] = {}
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
 
     def wake(self) -> None:
         """Tell the worker there is new work (called by webhooks after they store a message)."""
-        self._wake.set()
+        for event in self._wakes.values():
+            event.set()
 
-    def run_once(self) -> int:
-        """Process everything pending and send what is due; returns how many messages were processed."""
+    def process_once(self) -> int:
+        """Process everything pending (and what waited out a retry backoff); returns how many were handled."""
         with Session(self.app.engine) as session:
             requeue_retries(session, self.app.clock.now())
             session.commit()
         report = self.app.pipeline.process_pending(batch=self.app.settings.server.worker_batch)
-        self.app.send_outbox()
         return report.processed + report.failed
 
-    def _loop(self) -> None:
+    def send_once(self) -> int:
+        """Send what the outbox has due; returns how many went."""
+        return drain(self.app.engine, self.app.channels, self.app.clock, limit=OUTBOX_CLAIM)
+
+    def run_once(self) -> int:
+        """Process everything pending, then send what is due (one synchronous pass, for tests and tools)."""
+        done = self.process_once()
+        self.app.send_outbox()
+        return done
+
+    def _loop(self, step: Callable[[], int], name: str) -> None:
+        wake = self._wakes[name]
         while not self._stop.is_set():
             try:
-                done = self.run_once()
+                done = step()
             except Exception:  # the database may be briefly unavailable; never let the thread die
-                log.exception("worker pass failed")
+                log.exception("%s pass failed", name)
                 done = 0
             if not done:
-                self._wake.wait(self.idle)
-                self._wake.clear()
+                wake.wait(self.idle)
+                wake.clear()
 
     def start(self) -> None:
-        """Run in a daemon thread, after taking back what a crashed run left half-sent."""
+        """Run in daemon threads, after taking back what a crashed run left half-sent."""
         recover_claims(self.app.engine)
-        self._thread = threading.Thread(target=self._loop, name="orderproof-worker", daemon=True)
-        self._thread.start()
+        for step, name in ((self.process_once, "orderproof-worker"), (self.send_once, "orderproof-outbox")):
+            self._wakes[name] = threading.Event()
+            thread = threading.Thread(target=self._loop, args=(step, name), name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Finish the current pass and stop."""
+        """Finish the current passes and stop."""
         self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self.wake()
+        for thread in self._threads:
+            thread.join(timeout)
