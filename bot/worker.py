@@ -27,8 +27,8 @@ class Worker:
 
     def wake(self) -> None:
         """Tell the worker there is new work (called by webhooks after they store a message)."""
-        for event in self._wakes.values():
-            event.set()
+        if "orderproof-worker" in self._wakes:
+            self._wakes["orderproof-worker"].set()
 
     def process_once(self) -> int:
         """Process everything pending (and what waited out a retry backoff); returns how many were handled."""
@@ -36,7 +36,10 @@ class Worker:
             requeue_retries(session, self.app.clock.now())
             session.commit()
         report = self.app.pipeline.process_pending(batch=self.app.settings.server.worker_batch)
-        return report.processed + report.failed
+        done = report.processed + report.failed
+        if done and "orderproof-outbox" in self._wakes:
+            self._wakes["orderproof-outbox"].set()  # replies may be waiting
+        return done
 
     def send_once(self) -> int:
         """Send what the outbox has due; returns how many went."""
@@ -72,6 +75,7 @@ class Worker:
     def stop(self, timeout: float = 10.0) -> None:
         """Finish the current passes and stop."""
         self._stop.set()
-        self.wake()
+        for event in self._wakes.values():
+            event.set()
         for thread in self._threads:
             thread.join(timeout)
