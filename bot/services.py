@@ -21,6 +21,7 @@ from parsers.facts import Tags
 from parsers.orderbook import OrderBook, parse_contacts, parse_orders
 from store import inbound_repo
 from store.book_repo import upsert_contacts, upsert_orders
+from store.inbound_repo import PendingRow
 from store.models import Contact, InboundRow, LinkCode, OutboxRow
 
 
@@ -85,11 +86,9 @@ def requeue(engine: Engine, chat: str | None = None, failed_only: bool = False) 
 ALBUM_DEBOUNCE = dt.timedelta(seconds=2)
 
 
-def _media_group(session: Session, row: InboundRow) -> str | None:
-    """The album (Telegram media_group_id) a stored message belongs to, if any."""
-    raw = session.execute(select(InboundRow.raw).where(InboundRow.id == row.id)).scalar_one_or_none() or {}
-    group = (raw.get("payload") or {}).get("media_group_id")
-    return str(group) if group else None
+def _media_group(row: PendingRow) -> str | None:
+    """The album (Telegram media_group_id) a message belongs to, if any."""
+    return str(row.media_group_id) if row.media_group_id else None
 
 
 class ReplyHook:
@@ -102,16 +101,17 @@ class ReplyHook:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
 
-    def __call__(self, session: Session, row: InboundRow, tags: Tags, book: OrderBook) -> None:
+    def __call__(self, session: Session, row: PendingRow, tags: Tags, book: OrderBook) -> None:
         """Queue the reply, once per message (once per album)."""
         if not row.notify or is_command(row.text):
             return
-        files = tuple(inbound_repo.file_facts(a) for a in inbound_repo.attachments_of(session, row.id))
+        files = tuple(inbound_repo.file_facts(a) for a in inbound_repo.attachments_of(session, row.id)) \
+            if row.attachments else ()
         text = reply_for(tags, book.contacts.get(row.contact_id or ""), files)
         if not text:
             return
         now = self.clock.now()
-        group = _media_group(session, row)
+        group = _media_group(row)
         if group is None:
             enqueue(session, OutboundMessage(row.channel, row.chat, text, f"reply:{row.id}"), now)
             return

@@ -81,6 +81,7 @@ class PendingRow:
     notify: bool
     attempts: int
     reply_to: str | None = None  # the provider id of the message this one answers, where the channel says
+    media_group_id: str | None = None  # the album it belongs to, where the channel groups photos
 
 
 def pending_rows(session: Session, limit: int, only_failed: bool = False) -> list[PendingRow]:
@@ -92,8 +93,13 @@ def pending_rows(session: Session, limit: int, only_failed: bool = False) -> lis
          .order_by(t.c.received_at, t.c.id).limit(limit))
     return [PendingRow(r.id, r.channel, r.chat, r.message_id, r.sender, r.contact_id, r.received_at, r.text,
                        list((r.raw or {}).get("attachments", [])), r.notify, r.attempts,
-                       ((r.raw or {}).get("payload") or {}).get("reply_to"))
+                       _payload(r.raw).get("reply_to"), _payload(r.raw).get("media_group_id"))
             for r in session.execute(q)]
+
+
+def _payload(raw: dict[str, Any] | None) -> dict[str, Any]:
+    payload = (raw or {}).get("payload")
+    return payload if isinstance(payload, dict) else {}
 
 
 def _prior(hit: tuple[Evidence, dt.datetime] | None) -> Prior | None:
