@@ -36,6 +36,10 @@ class InboundWriter:
         if self._thread is not None:
             self._thread.join(10)
 
+    def busy(self) -> bool:
+        """Whether deliveries are waiting to be stored (webhooks are under load)."""
+        return not self._queue.empty()
+
     def submit(self, message: InboundMessage, notify: bool = True) -> Future:
         """Queue a message; the future resolves when it is committed (with True when it was new)."""
         done: Future = Future()

@@ -69,7 +69,8 @@ class Pipeline:
         return added
 
     def process_pending(self, batch: int = 500, only_failed: bool = False,
-                        progress: Callable[[int], None] | None = None) -> ProcessReport:
+                        progress: Callable[[int], None] | None = None,
+                        pause: Callable[[], None] | None = None) -> ProcessReport:
         """Process every waiting message in time order, committing batch by batch."""
         report = ProcessReport()
         with Session(self.engine) as session:
@@ -89,6 +90,8 @@ class Pipeline:
                 session.commit()
             if progress:
                 progress(len(rows))
+            if pause:
+                pause()  # let acknowledgements go first when webhooks are busy
             only_failed = False  # failed rows were retried once; go on with the queue
 
     def _process_guarded(self, session: Session, row: PendingRow, book: OrderBook, ctx: RunContext,

@@ -35,11 +35,19 @@ class Worker:
         with Session(self.app.engine) as session:
             requeue_retries(session, self.app.clock.now())
             session.commit()
-        report = self.app.pipeline.process_pending(batch=self.app.settings.server.worker_batch)
+        report = self.app.pipeline.process_pending(batch=self.app.settings.server.worker_batch,
+                                                   pause=self._give_way)
         done = report.processed + report.failed
         if done and "orderproof-outbox" in self._wakes:
             self._wakes["orderproof-outbox"].set()  # replies may be waiting
         return done
+
+    def _give_way(self) -> None:
+        """Between batches, wait briefly while deliveries queue to be stored: acknowledging comes first."""
+        ingest, pause, waited = self.app.ingest, threading.Event(), 0.0
+        while ingest is not None and ingest.busy() and waited < 0.02:
+            pause.wait(0.001)
+            waited += 0.001
 
     def send_once(self) -> int:
         """Send what the outbox has due; returns how many went."""
