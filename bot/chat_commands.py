@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import or_, update
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from bot.domain.milestones import EvidenceItem, milestone_states
@@ -28,7 +28,8 @@ from bot.outbox import enqueue
 from bot.ports import Clock
 from parsers.facts import Tags
 from parsers.orderbook import OrderBook
-from store.models import Contact, Evidence, InboundRow, LinkCode, Risk
+from store.inbound_repo import proof_of
+from store.models import Contact, InboundRow, LinkCode, Risk
 
 COMMANDS = ("help", "start", "status")
 _COMMAND = re.compile(r"^/([A-Za-z]+)(?:@[A-Za-z0-9_]+)?(?:\s+(.*))?$", re.S)
@@ -156,11 +157,7 @@ def status_summary(session: Session, po: str, book: OrderBook, now: dt.datetime,
     """A short milestone summary of one order as of `now`: one line per milestone, then the open risks."""
     order = book.orders[po]
     today = _local_today(tz, now)
-    q = (select(InboundRow.message_id, Evidence.milestone, Evidence.evidence_date, Evidence.exception)
-         .join(InboundRow, Evidence.inbound_id == InboundRow.id)
-         .where(Evidence.evidence, Evidence.milestone.is_not(None), InboundRow.received_at <= now,
-                or_(Evidence.resolved_order == po, (Evidence.order_po == po) & Evidence.resolved_order.is_(None))))
-    items = [EvidenceItem(m, mid, d, exc) for mid, m, d, exc in session.exec(q)]
+    items = [EvidenceItem(*row) for row in proof_of(session, po, now)[0]]
     risks: dict[str, tuple[str, ...]] = {}
     for rid, milestone in session.exec(select(Risk.id, Risk.milestone).where(Risk.order_po == po,
                                                                              Risk.state == "open")):

@@ -281,3 +281,21 @@ def requeue_retries(session: Session, now: dt.datetime) -> int:
     if due:
         session.execute(update(t).where(t.c.id.in_(due)).values(state="pending"))
     return len(due)
+
+
+def proof_of(session: Session, po: str, as_of: dt.datetime) -> tuple[list[tuple[str, str, dt.date | None, str | None]],
+                                                                      int]:
+    """(milestone, message id, evidence date, exception) of what counts as proof for an order by `as_of`, and how
+    many evidence messages were kept but not counted (stale or recycled photos, posts by someone not assigned)."""
+    q = (select(InboundRow.message_id, Evidence.milestone, Evidence.evidence_date, Evidence.exception,
+                Evidence.stale, Evidence.recycled, Evidence.flags)
+         .join(InboundRow, Evidence.inbound_id == InboundRow.id)
+         .where(Evidence.evidence, InboundRow.received_at <= as_of,
+                or_(Evidence.resolved_order == po, (Evidence.order_po == po) & Evidence.resolved_order.is_(None))))
+    proof, skipped = [], 0
+    for mid, milestone, day, exception, stale, recycled, flags in session.exec(q):
+        if stale or recycled or "unassigned_order" in (flags or []):
+            skipped += 1
+        elif milestone:
+            proof.append((milestone, mid, day, exception))
+    return proof, skipped

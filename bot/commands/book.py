@@ -13,7 +13,8 @@ from bot.domain.milestones import NEXT_ROLE, EvidenceItem, milestone_states
 from bot.services import UserError, import_contacts, import_orders, new_link_code
 from bot.settings import Settings
 from parsers.tags import local_date
-from store.models import Evidence, InboundRow, Order
+from store.inbound_repo import proof_of
+from store.models import Order
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -96,14 +97,9 @@ def run_orders_show(args: argparse.Namespace, settings: Settings) -> int:
         book = load_book(session)
         info = book.orders[order.po]
         as_of = parse_instant(args.as_of) if getattr(args, "as_of", None) else app.clock.now()
-        rows = session.exec(select(Evidence, InboundRow.message_id)
-                            .join(InboundRow, Evidence.inbound_id == InboundRow.id)
-                            .where((Evidence.order_po == order.po) | (Evidence.resolved_order == order.po),
-                                   Evidence.evidence, InboundRow.received_at <= as_of)).all()
         # proof only: a stale or recycled photo, or a post on an order the sender is not on, is kept but not counted
-        proof = [(e, mid) for e, mid in rows if not (e.stale or e.recycled or "unassigned_order" in (e.flags or []))]
-        items = [EvidenceItem(e.milestone, mid, e.evidence_date, e.exception) for e, mid in proof if e.milestone]
-        flagged = len(rows) - len(proof)
+        proof, flagged = proof_of(session, order.po, as_of)
+        items = [EvidenceItem(*row) for row in proof]
         today = local_date(as_of, "UTC")
         states = milestone_states(info.milestones, items, today)
     table = Table(title=f"{info.po} · {info.buyer} · {info.status} · ship {info.ship_date or '-'}")
@@ -118,5 +114,6 @@ def run_orders_show(args: argparse.Namespace, settings: Settings) -> int:
     if not console.is_terminal:
         console = Console(width=120)  # a log or a file has no width: use one that fits the table
     console.print(table)
-    console.print(f"{len(rows)} evidence messages; {flagged} not counted as proof (stale, recycled or unassigned)")
+    console.print(f"{len(items)} messages count as proof; {flagged} kept but not counted "
+                  "(stale, recycled or unassigned)")
     return 0
