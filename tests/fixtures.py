@@ -10,6 +10,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 from collections.abc import Iterable, Sequence
 from contextlib import closing
 from dataclasses import dataclass
@@ -237,3 +238,35 @@ def execute(db: Path, sql: str, params: Sequence[Any] = ()) -> None:
     """One write to a SQLite file (to set up a state the product must recover from)."""
     with closing(sqlite3.connect(db, timeout=10)) as conn, conn:
         conn.execute(sql, params)
+
+
+def deliver_concurrently(db_url: str, media: Path, times: int = 5) -> tuple[list[int], list[BaseException]]:
+    """Store the same delivery from `times` threads at once; returns what each receive() added, and any errors."""
+    from bot.bootstrap import bootstrap
+    from bot.clock import FixedClock
+    from bot.messages import InboundMessage
+    from bot.settings import load_settings
+
+    app = bootstrap(load_settings(env={}).replace("store", url=db_url, media_dir=str(media)), clock=FixedClock())
+    msg = InboundMessage(channel="replay", message_id="dup-1", sender=FACTORY, chat="factory_group",
+                         received_at=dt.datetime(2026, 6, 9, 2, 0, tzinfo=dt.UTC), text="PO-1001 packed")
+    start = threading.Barrier(times)
+    added: list[int] = []
+    errors: list[BaseException] = []
+
+    def deliver() -> None:
+        start.wait()
+        try:
+            added.append(app.pipeline.receive([msg], notify=False))
+        except BaseException as exc:  # noqa: BLE001 - reported to the caller
+            errors.append(exc)
+
+    try:
+        threads = [threading.Thread(target=deliver) for _ in range(times)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    finally:
+        app.close()
+    return added, errors

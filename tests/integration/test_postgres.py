@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,13 +11,9 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from bot.bootstrap import bootstrap
-from bot.clock import FixedClock
-from bot.messages import InboundMessage
-from bot.settings import load_settings
 from tests.fixtures import (
-    FACTORY,
     Workspace,
+    deliver_concurrently,
     read_jsonl,
     text_chat,
     write_chat,
@@ -114,29 +109,7 @@ def test_a_text_replay_exports_the_same_on_postgresql_as_on_sqlite(ws: Workspace
 
 
 def test_the_same_delivery_stored_five_times_concurrently_leaves_one_row(ws: Workspace, pg_url: str) -> None:
-    settings = load_settings(env={}).replace("store", url=pg_url, media_dir=str(ws.media))
-    app = bootstrap(settings, clock=FixedClock())
-    msg = InboundMessage(channel="replay", message_id="dup-1", sender=FACTORY, chat="factory_group",
-                         received_at=dt.datetime(2026, 6, 9, 2, 0, tzinfo=dt.UTC), text="PO-1001 packed")
-    start = threading.Barrier(5)
-    added: list[int] = []
-    errors: list[BaseException] = []
-
-    def deliver() -> None:
-        start.wait()
-        try:
-            added.append(app.pipeline.receive([msg], notify=False))
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-
-    try:
-        threads = [threading.Thread(target=deliver) for _ in range(5)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
-    finally:
-        app.close()
+    added, errors = deliver_concurrently(pg_url, ws.media)
 
     assert errors == []
     assert sorted(added) == [0, 0, 0, 0, 1]

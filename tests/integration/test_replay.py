@@ -3,20 +3,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 
 import pytest
 
-from bot.bootstrap import bootstrap
-from bot.clock import FixedClock
-from bot.messages import InboundMessage
-from bot.settings import load_settings
 from tests.fixtures import (
     AGENT,
     BUYER,
     CONTRACT_KEYS,
     FACTORY,
     Workspace,
+    deliver_concurrently,
     execute,
     message,
     photo,
@@ -341,29 +337,7 @@ def test_reprocess_failed_retries_only_the_messages_that_failed(ws: Workspace) -
 
 
 def test_the_same_delivery_stored_concurrently_leaves_one_row_on_sqlite(ws: Workspace) -> None:
-    settings = load_settings(env={}).replace("store", url=ws.db_url, media_dir=str(ws.media))
-    app = bootstrap(settings, clock=FixedClock())
-    try:
-        msg = InboundMessage(channel="replay", message_id="dup-1", sender=FACTORY, chat="factory_group",
-                             received_at=dt.datetime(2026, 6, 9, 2, 0, tzinfo=dt.UTC), text="PO-1001 packed")
-        start = threading.Barrier(5)
-        added: list[int] = []
-        errors: list[BaseException] = []
-
-        def deliver() -> None:
-            start.wait()
-            try:
-                added.append(app.pipeline.receive([msg], notify=False))
-            except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
-                errors.append(exc)
-
-        threads = [threading.Thread(target=deliver) for _ in range(5)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
-    finally:
-        app.close()
+    added, errors = deliver_concurrently(ws.db_url, ws.media)
 
     assert errors == []
     assert sorted(added) == [0, 0, 0, 0, 1]
