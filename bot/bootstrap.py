@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
+from bot.alerts import Notifier
 from bot.channels.registry import live_channels
 from bot.chat_commands import CommandHook
 from bot.clock import SystemClock
@@ -15,6 +16,7 @@ from bot.ingest import InboundWriter
 from bot.outbox import drain
 from bot.pipeline import Pipeline
 from bot.ports import Channel, Clock, MediaFetcher
+from bot.risk_keeper import RiskKeeper
 from bot.services import ReplyHook, UnknownSenderHook
 from bot.settings import Settings
 from store.blobs import BlobStore
@@ -62,6 +64,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None, channels: Mapping[
     hooks = [CommandHook(clock), ReplyHook(clock), UnknownSenderHook(clock, lambda: all_channels.keys())]
     pipeline = Pipeline(engine, blobs, all_fetchers, clock,
                         carry_over=dt.timedelta(minutes=settings.tagging.carry_over_minutes),
-                        stale_days=settings.tagging.stale_days, after_tagging=hooks)
+                        stale_days=settings.tagging.stale_days, after_tagging=hooks,
+                        after_batch=[RiskKeeper(Notifier(clock, lambda: all_channels.keys()))])
     return App(settings, engine, clock, blobs, pipeline, all_channels, all_fetchers, InboundWriter(pipeline))
 

@@ -21,15 +21,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from bot.domain.milestones import EvidenceItem, milestone_states
 from bot.i18n import say
 from bot.messages import OutboundMessage
+from bot.orderfile import order_files
 from bot.outbox import enqueue
 from bot.ports import Clock
 from parsers.facts import Tags
 from parsers.orderbook import OrderBook
-from store.inbound_repo import proof_of
-from store.models import Contact, InboundRow, LinkCode, Risk
+from store.models import Contact, InboundRow, LinkCode
 
 COMMANDS = ("help", "start", "status")
 _COMMAND = re.compile(r"^/([A-Za-z]+)(?:@[A-Za-z0-9_]+)?(?:\s+(.*))?$", re.S)
@@ -155,14 +154,10 @@ def _status(session: Session, arg: str, contact_id: str | None, book: OrderBook,
 def status_summary(session: Session, po: str, book: OrderBook, now: dt.datetime, lang: str = "en",
                    tz: str = "UTC") -> str:
     """A short milestone summary of one order as of `now`: one line per milestone, then the open risks."""
-    order = book.orders[po]
     today = _local_today(tz, now)
-    items = [EvidenceItem(*row) for row in proof_of(session, po, now)[0]]
-    risks: dict[str, tuple[str, ...]] = {}
-    for rid, milestone in session.exec(select(Risk.id, Risk.milestone).where(Risk.order_po == po,
-                                                                             Risk.state == "open")):
-        risks[milestone or ""] = (*risks.get(milestone or "", ()), f"R{rid}")
-    states = milestone_states(order.milestones, items, today, risks)
+    file = order_files(session, book, [po], now, tz)[0]
+    states = file.states
+    risks = {s.milestone: s.open_risks for s in states if s.open_risks}
     lines = [say(lang, "command.status_header", po=po, date=today.isoformat())]
     for s in states:
         detail = []

@@ -26,8 +26,10 @@ def enqueue(session: Session, msg: OutboundMessage, now: dt.datetime) -> bool:
               "next_attempt_at": now, "created_at": now}
     dialect = session.get_bind().dialect.name
     mod = postgresql if dialect == "postgresql" else sqlite
-    stmt = mod.insert(OutboxRow.__table__).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    return bool(session.execute(stmt).rowcount)
+    stmt = (mod.insert(OutboxRow.__table__).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(OutboxRow.__table__.c.id))
+    # RETURNING, not rowcount: on PostgreSQL a skipped insert may still report -1 rows
+    return session.execute(stmt).first() is not None
 
 
 def _backoff(attempts: int) -> dt.timedelta:

@@ -32,6 +32,7 @@ class RetryLater(Exception):
     """Processing should be tried again later: a download failed for a reason that may pass."""
 Tagger = Callable[[MessageFacts, TagContext, OrderBook], Tags]
 AfterTagging = Callable[[Session, PendingRow, Tags, OrderBook], None]
+AfterBatch = Callable[[Session, "list[repo.Result]", OrderBook], None]
 
 
 @dataclass
@@ -47,13 +48,16 @@ class Pipeline:
     def __init__(self, engine: Engine, blobs: BlobStore, fetchers: Mapping[str, MediaFetcher], clock: Clock,
                  carry_over: dt.timedelta = dt.timedelta(minutes=15), stale_days: int = 7,
                  tagger: Tagger = tag_message, after_tagging: Sequence[AfterTagging] = (),
-                 captionless: frozenset[str] = frozenset({"wecom"})) -> None:
+                 captionless: frozenset[str] = frozenset({"wecom"}),
+                 after_batch: Sequence[AfterBatch] = ()) -> None:
         self.engine, self.blobs, self.fetchers, self.clock = engine, blobs, fetchers, clock
         # channels whose images never carry a caption: people send the words, then the photo
         self.captionless = captionless
         self._prefetched: dict[tuple[int, int], Prepared | FetchError] = {}
         self.carry_over, self.stale_days = carry_over, stale_days
         self.tagger, self.after_tagging = tagger, list(after_tagging)
+        # steps that read the order's whole timeline run once the batch's tags are written, in the same transaction
+        self.after_batch = list(after_batch)
 
     def receive(self, messages: Sequence[InboundMessage], notify: bool = True) -> int:
         """Store messages raw and commit before anything else; returns how many were new."""
@@ -87,12 +91,23 @@ class Pipeline:
                 ctx.bind(session)
                 results = [self._process_guarded(session, row, book, ctx, report) for row in rows]
                 repo.write_results(session, results, self.clock.now())
+                self._after_batch(session, [r for r in results if r.tags is not None], book, report)
                 session.commit()
             if progress:
                 progress(len(rows))
             if pause:
                 pause()  # let acknowledgements go first when webhooks are busy
             only_failed = False  # failed rows were retried once; go on with the queue
+
+    def _after_batch(self, session: Session, results: list[repo.Result], book: OrderBook,
+                     report: ProcessReport) -> None:
+        for step in self.after_batch:
+            try:
+                with session.begin_nested():
+                    step(session, results, book)
+            except Exception as exc:  # the tags are written; a failing follow-up step must not lose them
+                log.exception("after-batch step %s failed", type(step).__name__)
+                report.errors.append(f"{type(step).__name__}: {type(exc).__name__}: {exc}"[:500])
 
     def _process_guarded(self, session: Session, row: PendingRow, book: OrderBook, ctx: RunContext,
                          report: ProcessReport) -> repo.Result:

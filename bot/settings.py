@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 import tomllib
 from collections.abc import Mapping
@@ -91,6 +92,68 @@ class WecomSettings:
         return bool(self.corp_id and self.secret and self.token and self.aes_key)
 
 
+CADENCES = ("daily", "weekly")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # index = datetime.weekday()
+
+
+def _schedule_time(value: str, where: str) -> dt.time:
+    """A local send time written HH:MM."""
+    try:
+        parsed = dt.time.fromisoformat(value)
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is not None or parsed.second or parsed.microsecond:
+        raise SettingsError(f"{where} time must be HH:MM (24-hour), not {value!r}")
+    return parsed
+
+
+def _check_cadence(cadence: str, weekday: str, where: str) -> None:
+    if cadence not in CADENCES:
+        raise SettingsError(f"{where} cadence must be daily or weekly, not {cadence!r}")
+    if weekday not in WEEKDAYS:
+        raise SettingsError(f"{where} weekday must be one of {', '.join(WEEKDAYS)}, not {weekday!r}")
+
+
+@dataclass(frozen=True)
+class BuyerOverride:
+    """One buyer's own digest time; an empty key falls back to the [schedule] default."""
+
+    buyer_id: str
+    time: str = ""
+    cadence: str = ""
+    weekday: str = ""
+
+    def __post_init__(self) -> None:
+        where = f'[schedule.buyers."{self.buyer_id}"]'
+        if self.time:
+            _schedule_time(self.time, where)
+        _check_cadence(self.cadence or CADENCES[0], self.weekday or WEEKDAYS[0], where)
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    enabled: bool = True
+    time: str = "08:30"  # the buyer's local time
+    cadence: str = "daily"  # daily | weekly
+    weekday: str = "mon"  # for weekly
+    alert_check_minutes: int = 15
+    misfire_grace_seconds: int = 3600  # a digest missed by more than this is skipped, not sent late
+    buyers: tuple[BuyerOverride, ...] = ()  # [schedule.buyers."<contact id>"] tables
+
+    def __post_init__(self) -> None:
+        _schedule_time(self.time, "[schedule]")
+        _check_cadence(self.cadence, self.weekday, "[schedule]")
+        for key in ("alert_check_minutes", "misfire_grace_seconds"):
+            if getattr(self, key) < 1:
+                raise SettingsError(f"[schedule] {key} must be at least 1, not {getattr(self, key)}")
+
+    def for_buyer(self, buyer_id: str) -> tuple[dt.time, str, int]:
+        """(local time, cadence, weekday 0=Monday) for a buyer: their override where set, else the defaults."""
+        own = next((b for b in self.buyers if b.buyer_id == buyer_id), BuyerOverride(buyer_id))
+        return (_schedule_time(own.time or self.time, "[schedule]"), own.cadence or self.cadence,
+                WEEKDAYS.index(own.weekday or self.weekday))
+
+
 @dataclass(frozen=True)
 class Settings:
     store: StoreSettings = field(default_factory=StoreSettings)
@@ -100,6 +163,7 @@ class Settings:
     twilio: TwilioSettings = field(default_factory=TwilioSettings)
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     wecom: WecomSettings = field(default_factory=WecomSettings)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
 
     def replace(self, section: str, **values: Any) -> Settings:
         """A copy with some keys of one section changed."""
@@ -111,7 +175,30 @@ def _attr(section: str) -> str:
     return "import_" if section == "import" else section
 
 
+def _buyer_overrides(value: Any, where: str) -> tuple[BuyerOverride, ...]:
+    if not isinstance(value, dict):
+        raise SettingsError(f'{where} must be tables such as [schedule.buyers."emma.clarke"] in the config file')
+    out = []
+    for buyer_id, table in value.items():
+        if not isinstance(table, dict):
+            raise SettingsError(f'[schedule.buyers."{buyer_id}"] must be a table')
+        unknown = sorted(set(table) - {"time", "cadence", "weekday"})
+        if unknown:
+            raise SettingsError(f'[schedule.buyers."{buyer_id}"] has unknown keys: {", ".join(unknown)}')
+        out.append(BuyerOverride(str(buyer_id), **{k: str(v).strip() for k, v in table.items()}))
+    return tuple(out)
+
+
 def _coerce(value: Any, kind: Any, where: str) -> Any:
+    if kind is bool:
+        text = str(value).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off"):
+            return False
+        raise SettingsError(f"{where} must be 1 or 0 (on or off), not {value!r}")
+    if kind == tuple[BuyerOverride, ...]:
+        return _buyer_overrides(value, where)
     if kind is int:
         try:
             return int(value)

@@ -138,7 +138,7 @@ def lexicon(languages: tuple[str, ...] = ("en", "zh")) -> Lexicon:
                     terms[(f"decision-{kind}:{verb}", w)].append(("decisions", verb, kind))
         for word in doc.get("neutral", {}).get("terms", []):
             terms[(TERMS, word)].append(("neutral", "neutral", "weak"))
-        for section in ("chatter", "status", "products", "relay", "resolution"):
+        for section in ("chatter", "status", "products", "relay", "resolution", "risk"):
             for name, words in doc.get(section, {}).items():
                 lists[f"{section}.{name}"].update(words)
     for name, words in lists.items():

@@ -36,13 +36,13 @@ def upsert_contacts(session: Session, contacts: list[ContactInfo]) -> tuple[list
     """Create or update contacts by id; returns (created, updated, unknown POs in assignments)."""
     created, updated, unknown = [], [], []
     order_ids = {po: oid for oid, po in session.exec(select(Order.id, Order.po))}
-    for info in contacts:
+    for position, info in enumerate(contacts):
         row = session.get(Contact, info.id)
         (updated if row else created).append(info.id)
         row = row or Contact(id=info.id)
         row.name, row.role, row.phone = info.name, info.role, info.phone
         row.timezone, row.language, row.date_order = info.timezone, info.language, info.date_order
-        row.wecom_userid = info.wecom_userid
+        row.wecom_userid, row.position = info.wecom_userid, position
         if info.telegram_user_id is not None:
             row.telegram_user_id = info.telegram_user_id
         session.add(row)
@@ -76,5 +76,5 @@ def load_book(session: Session) -> OrderBook:
     contacts = [ContactInfo(id=c.id, name=c.name, role=c.role, phone=c.phone, timezone=c.timezone,
                             language=c.language, date_order=c.date_order, orders=tuple(assigned.get(c.id, ())),
                             telegram_user_id=c.telegram_user_id, wecom_userid=c.wecom_userid)
-                for c in session.exec(select(Contact).order_by(Contact.id))]
+                for c in session.exec(select(Contact).order_by(Contact.position, Contact.id))]
     return OrderBook.of(infos, contacts)

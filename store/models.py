@@ -59,6 +59,7 @@ class Contact(SQLModel, table=True):
     timezone: str = "UTC"
     language: str = "en"
     date_order: str | None = None
+    position: int = 0  # place in the contacts file: "the first such contact in the order book"
 
 
 class Assignment(SQLModel, table=True):
@@ -152,7 +153,13 @@ class Risk(SQLModel, table=True):
     due: dt.date | None = None
     proof_required: str = ""
     state: str = "open"
-    opened_by: int = Field(foreign_key="inbound_messages.id")
+    summary: str = ""
+    chat: str | None = None
+    rule: str | None = None  # a sequence check's name, when the risk came from one
+    revised_date: dt.date | None = None
+    no_buffer: bool = False
+    decision_needed: str | None = None
+    opened_by: int = Field(foreign_key="inbound_messages.id", index=True)
     closed_by: int | None = Field(default=None, foreign_key="inbound_messages.id")
     opened_at: dt.datetime = _ts()
     closed_at: dt.datetime | None = _ts(default=None)
@@ -202,6 +209,18 @@ class OrderChange(SQLModel, table=True):
     accepted_by: str | None = None
     state: str = "proposed"  # proposed | accepted | rejected
     inbound_id: int = Field(foreign_key="inbound_messages.id", unique=True)
+
+
+class DigestRun(SQLModel, table=True):
+    """One digest per buyer per period (local date or ISO week): a restart or a second process never sends twice."""
+
+    __tablename__ = "digest_runs"
+    __table_args__ = (UniqueConstraint("buyer_id", "period", name="uq_digest_run_period"),)
+    id: int | None = Field(default=None, primary_key=True)
+    buyer_id: str = Field(index=True)
+    period: str
+    scheduled_for: dt.datetime = _ts()
+    created_at: dt.datetime = _ts()
 
 
 class OutboxRow(SQLModel, table=True):

@@ -4,9 +4,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
+from psycopg import sql
 
 from tests.fixtures import InProcessCli, Workspace
 
@@ -56,3 +60,34 @@ def rendered_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, f"render.py failed:\n{proc.stdout}\n{proc.stderr}"
     return out
+
+
+# ---------------------------------------------------------------- PostgreSQL (tests marked `postgres`)
+
+SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def _admin() -> psycopg.Connection:
+    return psycopg.connect(SERVER, autocommit=True, connect_timeout=3)
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A new, empty database on the local server, dropped afterwards (skips when there is no server)."""
+    try:
+        admin = _admin()
+    except psycopg.OperationalError as exc:
+        reason = f"PostgreSQL at 127.0.0.1:5432 is unreachable: {str(exc).strip().splitlines()[0]}"
+        if os.environ.get("ORDERPROOF_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"{reason} (ORDERPROOF_REQUIRE_POSTGRES=1)")
+        pytest.skip(reason)
+    name = f"op_test_{uuid.uuid4().hex[:12]}"
+    with admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with _admin() as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+

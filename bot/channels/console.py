@@ -44,15 +44,18 @@ class ConsoleChannel:
 
     name = NAME
 
-    def __init__(self, out: TextIO) -> None:
-        self.out = out
+    def __init__(self, out: TextIO, me: str | None = None) -> None:
+        self.out, self.me = out, me
         self.sent = 0
 
     def send(self, message: OutboundMessage) -> str:
-        """Print one message with the bot's prompt."""
+        """Print one message with the bot's prompt; one meant for someone else says who it is for."""
         self.sent += 1
+        prompt = "bot> "
+        if self.me is not None and message.recipient != chat_of(self.me):
+            prompt = f"bot → {message.recipient.split(':', 1)[-1]}> "
         for i, line in enumerate(message.text.splitlines() or [""]):
-            self.out.write(("bot> " if i == 0 else "     ") + line + "\n")
+            self.out.write((prompt if i == 0 else "     ") + line + "\n")
         for n, (label, _data) in enumerate(message.buttons, 1):
             self.out.write(f"     [{n}] {label}\n")
         self.out.flush()

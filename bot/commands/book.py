@@ -9,10 +9,10 @@ from rich.table import Table
 from sqlmodel import Session, select
 
 from bot.commands.common import open_app, read_json
-from bot.domain.milestones import NEXT_ROLE, EvidenceItem, milestone_states
+from bot.digests.words import action_text
+from bot.orderfile import order_files
 from bot.services import UserError, import_contacts, import_orders, new_link_code
 from bot.settings import Settings
-from parsers.tags import local_date
 from store.inbound_repo import proof_of
 from store.models import Order
 
@@ -99,21 +99,21 @@ def run_orders_show(args: argparse.Namespace, settings: Settings) -> int:
         as_of = parse_instant(args.as_of) if getattr(args, "as_of", None) else app.clock.now()
         # proof only: a stale or recycled photo, or a post on an order the sender is not on, is kept but not counted
         proof, flagged = proof_of(session, order.po, as_of)
-        items = [EvidenceItem(*row) for row in proof]
-        today = local_date(as_of, "UTC")
-        states = milestone_states(info.milestones, items, today)
+        file = order_files(session, book, [order.po], as_of)[0]
+        states = file.states
     table = Table(title=f"{info.po} · {info.buyer} · {info.status} · ship {info.ship_date or '-'}")
     for col in ("milestone", "planned", "status", "evidence", "last evidence", "exceptions", "next action"):
         table.add_column(col)
     for s in states:
-        exceptions = sorted({i.exception for i in items if i.milestone == s.milestone and i.exception})
-        action = "-" if s.status == "done" else f"{NEXT_ROLE[s.milestone]}: send proof"
+        exceptions = sorted({t.exception for t in file.timeline if t.milestone == s.milestone and t.exception})
+        action = "-" if s.next_action is None else (
+            f"{s.next_action.owner.contact or s.next_action.owner.role}: {action_text(s.next_action, 'en')}")
         table.add_row(s.milestone, str(s.planned or "-"), s.status, str(len(s.evidence)),
                       str(s.last_evidence or "-"), ", ".join(exceptions) or "-", action)
     console = Console()
     if not console.is_terminal:
         console = Console(width=120)  # a log or a file has no width: use one that fits the table
     console.print(table)
-    console.print(f"{len(items)} messages count as proof; {flagged} kept but not counted "
+    console.print(f"{len(proof)} messages count as proof; {flagged} kept but not counted "
                   "(stale, recycled or unassigned)")
     return 0

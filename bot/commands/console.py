@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def run_console(args: argparse.Namespace, settings: Settings) -> int:
     """Read lines from standard input until end of input or /quit."""
-    channel = ConsoleChannel(sys.stdout)
+    channel = ConsoleChannel(sys.stdout, me=args.contact)
     with open_app(settings, channels={"console": channel}) as app:
         with Session(app.engine) as session:
             if session.get(Contact, args.contact) is None:

@@ -9,6 +9,7 @@ import threading
 import uvicorn
 
 from bot.commands.common import open_app
+from bot.scheduling.scheduler import DigestScheduler
 from bot.settings import Settings
 from bot.web import make_web
 from bot.worker import Worker
@@ -36,6 +37,13 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
             print(f"serve: {name} channel {state}", file=sys.stderr)
         worker = Worker(app)
         worker.start()
+        scheduler = DigestScheduler(app) if settings.schedule.enabled else None
+        if scheduler is None:
+            print("serve: digest scheduler off ([schedule] enabled = 0)", file=sys.stderr)
+        elif scheduler.start():
+            print("serve: digests and alerts are scheduled by this process", file=sys.stderr)
+        else:
+            print("serve: digests: another process schedules them; this one waits to take over", file=sys.stderr)
         app.ingest.start()
         stop_polling, poller = threading.Event(), None
         if settings.telegram.enabled and (args.telegram_polling or not settings.telegram.webhook_secret):
@@ -50,6 +58,8 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
             uvicorn.run(make_web(app, wake=worker.wake), host=host, port=port, log_level="warning",
                         access_log=False)
         finally:
+            if scheduler is not None:
+                scheduler.stop()
             stop_polling.set()
             if poller is not None:
                 poller.join(30)

@@ -1,15 +1,15 @@
-"""The milestone stack: six milestones in order, and what their evidence says about each (pure)."""
+"""The milestone stack: six milestones in order, and what their evidence and risks say about each (pure)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
+from bot.domain.risks import ROLE_BY_MILESTONE, Owner
 from parsers.orderbook import MILESTONES
 
 STATUSES = ("not_started", "in_progress", "evidence_pending", "done", "overdue", "blocked")
-NEXT_ROLE = {"po_lock": "agent", "material_readiness": "factory", "inline_production": "factory",
-             "pre_packing": "factory", "final_inspection": "inspector", "freight_handover": "forwarder"}
+NEXT_ROLE = ROLE_BY_MILESTONE
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,26 @@ class EvidenceItem:
     message_id: str
     date: dt.date | None
     exception: str | None = None
+    attached: bool = True  # a photo or a document came with it: proof, not only words
+    counted: bool = True  # False for a stale or recycled photo, or a post by someone not on the order
+
+
+@dataclass(frozen=True)
+class OpenRisk:
+    id: str
+    milestone: str | None
+    kind: str
+    blocking: bool
+    owner: Owner
+    deadline: dt.date | None
+    proof_key: str
+
+
+@dataclass(frozen=True)
+class NextAction:
+    key: str  # catalogue key under `next.`
+    owner: Owner
+    values: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -28,35 +48,63 @@ class MilestoneState:
     evidence: tuple[str, ...]
     last_evidence: dt.date | None
     open_risks: tuple[str, ...] = ()
+    next_action: NextAction | None = None
+    deadline: dt.date | None = None
 
 
-def milestone_states(planned: dict[str, dt.date | None], evidence: Iterable[EvidenceItem], today: dt.date,
-                     open_risks: dict[str, tuple[str, ...]] | None = None) -> list[MilestoneState]:
-    """Each milestone's status from its plan, the evidence so far and the open risks, as of `today`."""
-    open_risks = open_risks or {}
+def _next_action(m: str, status: str, planned: dt.date | None, risks: list[OpenRisk],
+                 owner: Owner) -> tuple[NextAction | None, dt.date | None]:
+    if risks:
+        first = min(risks, key=lambda r: (r.deadline or dt.date.max, r.id))
+        return (NextAction("close_risk", first.owner, {"risk": first.id, "proof": first.proof_key}),
+                min((r.deadline for r in risks if r.deadline), default=planned))
+    if status == "done":
+        return None, None
+    key = {"overdue": "send_overdue_proof", "evidence_pending": "send_proof", "in_progress": "confirm_complete",
+           "not_started": "confirm_start", "blocked": "send_proof"}[status]
+    return NextAction(key, owner, {"milestone": m, "planned": planned.isoformat() if planned else ""}), planned
+
+
+def milestone_states(planned: Mapping[str, dt.date | None], evidence: Iterable[EvidenceItem], today: dt.date,
+                     open_risks: Iterable[OpenRisk] = (), owners: Mapping[str, Owner] | None = None,
+                     closed: bool = False) -> list[MilestoneState]:
+    """Each milestone's status, evidence, open risks, next action and deadline as of `today`.
+
+    Words without a photo or document leave a milestone `evidence_pending`; a milestone whose planned date has
+    passed with no evidence for it or any later one is `overdue` (a silent factory); an open defect, shortage or
+    document mismatch blocks it.
+    """
+    owners = owners or {}
     by_ms: dict[str, list[EvidenceItem]] = {m: [] for m in MILESTONES}
     for item in evidence:
         if item.milestone in by_ms:
             by_ms[item.milestone].append(item)
-    later_seen = False
+    risks_by: dict[str, list[OpenRisk]] = {m: [] for m in MILESTONES}
+    for r in open_risks:
+        if r.milestone in risks_by:
+            risks_by[r.milestone].append(r)
+    later_seen = closed
     states: list[MilestoneState] = []
     # walk backwards: evidence for a later milestone means the earlier ones are behind us
     for m in reversed(MILESTONES):
-        items = by_ms[m]
-        risks = open_risks.get(m, ())
-        plan = planned.get(m)
-        if risks:
-            status = "blocked" if any(i.exception for i in items) and not later_seen else "evidence_pending"
+        items, risks, plan = by_ms[m], risks_by[m], planned.get(m)
+        counted = [i for i in items if i.counted]
+        if any(r.blocking for r in risks):
+            status = "blocked"
         elif later_seen:
             status = "done"
-        elif items:
+        elif any(i.attached for i in counted):
             status = "in_progress"
+        elif items:
+            status = "evidence_pending"  # somebody said so, nobody showed it
         elif plan is not None and plan < today:
             status = "overdue"
         else:
             status = "not_started"
-        dates = [i.date for i in items if i.date]
+        action, deadline = _next_action(m, status, plan, risks, owners.get(m, Owner(None, NEXT_ROLE[m])))
+        dates = [i.date for i in counted if i.date]
         states.append(MilestoneState(m, plan, status, tuple(i.message_id for i in items),
-                                     max(dates) if dates else None, risks))
-        later_seen = later_seen or bool(items)
+                                     max(dates) if dates else None, tuple(r.id for r in risks), action, deadline))
+        # bookings and papers for freight come before final inspection: they say nothing of the stages before
+        later_seen = later_seen or (bool(counted) and m != "freight_handover")
     return list(reversed(states))

@@ -110,14 +110,15 @@ def test_linking_an_account_moves_it_from_the_contact_that_had_it(tg):
     assert (telegram_user_of(tg, BUYER), telegram_user_of(tg, FACTORY)) == (LI_ID, None)
 
 
-def test_status_summarises_the_orders_milestones(tg):
+def test_status_summarises_the_orders_milestones_and_words_alone_leave_evidence_pending(tg):
     tg.deliver(load("text.json"))
     tg.work()
     answer = command(tg, "/status PO-1001", contact_id=AGENT)
     lines = answer.splitlines()
     assert lines[0] == "PO-1001 as of 2026-06-09:"
     assert len(lines) == 7
-    assert "inline production: in progress (1 evidence, last 2026-06-09)" in lines
+    # a text with no photo is a claim, not proof: the milestone waits for evidence
+    assert "inline production: evidence pending (1 evidence, last 2026-06-09)" in lines
     assert "PO lock: done" in lines
     assert "final inspection: not started (planned 2026-06-30)" in lines
 

@@ -1,0 +1,69 @@
+"""An order's milestone file as it stood at an instant: stored evidence and risks run through the domain rules."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from bot.domain.milestones import EvidenceItem, MilestoneState, OpenRisk, milestone_states
+from bot.domain.risks import BLOCKING, Owner, needed_role, owner_for
+from parsers.orderbook import MILESTONES, OrderBook
+from store import risk_repo
+from store.risk_repo import RiskView, TimelineRow
+
+
+@dataclass(frozen=True)
+class OrderFile:
+    po: str
+    states: list[MilestoneState]
+    timeline: list[TimelineRow]
+    risks: list[RiskView]  # opened by the instant, open or closed as they were then
+
+
+def risk_id(view_or_id: RiskView | int) -> str:
+    """The id users see: R and the number."""
+    n = view_or_id if isinstance(view_or_id, int) else view_or_id.risk.id
+    return f"R{n}"
+
+
+def open_risk(view: RiskView) -> OpenRisk:
+    """A stored risk as the milestone rules read it."""
+    r = view.risk
+    return OpenRisk(risk_id(view), r.milestone, r.kind, r.kind in BLOCKING and r.severity != "minor",
+                    Owner(r.owner_contact_id, r.owner_role), r.due, r.proof_required)
+
+
+def local_today(at: dt.datetime, timezone: str) -> dt.date:
+    """The calendar date at an instant in a time zone (UTC when the zone is unknown)."""
+    try:
+        return at.astimezone(ZoneInfo(timezone)).date()
+    except (KeyError, ValueError):
+        return at.astimezone(dt.UTC).date()
+
+
+def default_owners(book: OrderBook, po: str) -> dict[str, Owner]:
+    """Who acts next on each milestone of an order when no risk names someone."""
+    return {m: owner_for(book, po, needed_role(m), None) for m in MILESTONES}
+
+
+def order_files(session: Session, book: OrderBook, pos: Iterable[str], as_of: dt.datetime,
+                timezone: str = "UTC") -> list[OrderFile]:
+    """The milestone files of some orders as of an instant, in the given order."""
+    pos = [p for p in pos if p in book.orders]
+    rows = risk_repo.timeline(session, pos, as_of)
+    views = risk_repo.risks_as_of(session, as_of, pos, include_unknown_order=False)
+    today = local_today(as_of, timezone)
+    files = []
+    for po in pos:
+        order = book.orders[po]
+        mine = [t for t in rows if t.order == po]
+        risks = [v for v in views if v.risk.order_po == po]
+        items = [EvidenceItem(t.milestone, t.message_id, t.evidence_date, t.exception, t.attached, t.counted)
+                 for t in mine if t.milestone]
+        states = milestone_states(order.milestones, items, today, [open_risk(v) for v in risks if v.state == "open"],
+                                  default_owners(book, po), closed=order.status == "closed")
+        files.append(OrderFile(po, states, mine, risks))
+    return files
