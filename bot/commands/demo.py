@@ -13,6 +13,8 @@ from sqlmodel import Session
 from bot.channels.console import ConsoleChannel
 from bot.commands.book import run_orders_show
 from bot.commands.common import open_app
+from bot.digests.assemble import assemble_digest
+from bot.digests.render import to_text
 from bot.services import export_evidence, import_contacts, import_orders
 from bot.settings import Settings
 from parsers.corpus import read_messages
@@ -65,4 +67,9 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
     for po in sorted(book.orders):
         args.po = po
         run_orders_show(args, settings)
+    # and what the buyer reads: the digest as it would go out at that instant
+    with open_app(settings) as app, Session(app.engine) as session:
+        for buyer in (c.id for c in book.contacts.values() if c.role == "buyer"):
+            digest = assemble_digest(session, book, buyer, dt.datetime.fromisoformat(args.as_of), args.as_of)
+            print("\n" + to_text(digest, book))
     return 1 if errors else 0

@@ -83,7 +83,8 @@ def milestone_states(planned: Mapping[str, dt.date | None], evidence: Iterable[E
     for r in open_risks:
         if r.milestone in risks_by:
             risks_by[r.milestone].append(r)
-    later_seen = closed
+    later_proof = closed  # a later milestone shown with a photo or document: this one is behind us
+    later_words = closed  # a later milestone only talked about: this one is not silent, but not shown either
     states: list[MilestoneState] = []
     # walk backwards: evidence for a later milestone means the earlier ones are behind us
     for m in reversed(MILESTONES):
@@ -91,11 +92,11 @@ def milestone_states(planned: Mapping[str, dt.date | None], evidence: Iterable[E
         counted = [i for i in items if i.counted]
         if any(r.blocking for r in risks):
             status = "blocked"
-        elif later_seen:
+        elif later_proof:
             status = "done"
         elif any(i.attached for i in counted):
             status = "in_progress"
-        elif items:
+        elif items or later_words:
             status = "evidence_pending"  # somebody said so, nobody showed it
         elif plan is not None and plan < today:
             status = "overdue"
@@ -106,5 +107,7 @@ def milestone_states(planned: Mapping[str, dt.date | None], evidence: Iterable[E
         states.append(MilestoneState(m, plan, status, tuple(i.message_id for i in items),
                                      max(dates) if dates else None, tuple(r.id for r in risks), action, deadline))
         # bookings and papers for freight come before final inspection: they say nothing of the stages before
-        later_seen = later_seen or (bool(counted) and m != "freight_handover")
+        if m != "freight_handover":
+            later_proof = later_proof or any(i.attached for i in counted)
+            later_words = later_words or bool(counted)
     return list(reversed(states))

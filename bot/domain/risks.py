@@ -169,6 +169,9 @@ def closes(kind: str, milestone: str | None, answer: Answer) -> bool:
     """Whether a message is the proof that closes an open risk: words alone never close one."""
     if answer.exception and answer.exception == kind and answer.milestone == milestone:
         return False  # the same trouble again
+    if kind == "spec_change":
+        # a change is closed by the buyer's answer to it (or the agent passing it on), not by a picture
+        return answer.decision in ("approve", "reject") and answer.sender_role in ("buyer", "agent")
     if answer.sender_role in ("buyer", "forwarder") and milestone != "freight_handover":
         return False  # only the people doing the work can show production or inspection fixed
     if kind == "delay":
@@ -184,6 +187,4 @@ def closes(kind: str, milestone: str | None, answer: Answer) -> bool:
         return fixed or reinspected
     if kind == "document_mismatch":
         return answer.document and not answer.exception and answer.milestone == milestone
-    if kind == "spec_change":
-        return answer.decision in ("approve", "reject") and answer.sender_role in ("buyer", "agent")
     return answer.attached and answer.resolved and not answer.exception

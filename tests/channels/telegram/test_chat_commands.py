@@ -119,7 +119,7 @@ def test_status_summarises_the_orders_milestones_and_words_alone_leave_evidence_
     assert len(lines) == 7
     # a text with no photo is a claim, not proof: the milestone waits for evidence
     assert "inline production: evidence pending (1 evidence, last 2026-06-09)" in lines
-    assert "PO lock: done" in lines
+    assert "PO lock: evidence pending" in lines  # implied by the later claim, shown by nothing
     assert "final inspection: not started (planned 2026-06-30)" in lines
 
 
