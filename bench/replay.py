@@ -26,10 +26,11 @@ import pstats
 import random
 import sqlite3
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from workdir import work_dir  # bench/ is on sys.path when a benchmark runs as a script
 
 TARGET = 2000.0  # msg/s for (a)
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -279,11 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     with contextlib.ExitStack() as stack:
-        if args.keep:
-            work = Path(args.keep).resolve()
-            work.mkdir(parents=True, exist_ok=True)
-        else:
-            work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="op-bench-")))
+        work = work_dir(stack, args.keep, "op-bench-")
         for name in ("replay.db", "baseline.db", "profile.db"):
             for suffix in ("", "-wal", "-shm"):
                 (work / (name + suffix)).unlink(missing_ok=True)

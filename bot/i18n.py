@@ -15,14 +15,20 @@ def catalogue(language: str) -> dict[str, Any]:
     return tomllib.loads(text)
 
 
-def say(language: str, key: str, **values: Any) -> str:
-    """A catalogue message with its placeholders filled."""
-    cat = catalogue(language)
-    node: Any = cat
+@cache
+def template(language: str, key: str) -> str:
+    """The catalogue text of a key in a language, English when the language lacks it (looked up once per key)."""
+    node: Any = catalogue(language)
     for part in key.split("."):
         node = node.get(part) if isinstance(node, dict) else None
     if not isinstance(node, str):
         node = catalogue("en")
         for part in key.split("."):
             node = node[part]
-    return node.format(**values)
+    return node
+
+
+def say(language: str, key: str, **values: Any) -> str:
+    """A catalogue message with its placeholders filled."""
+    text = template(language, key)
+    return text.format(**values) if values else text

@@ -12,7 +12,8 @@ _EXPLICIT_APPROVE = re.compile(r"approv|批准|同意", re.I)
 _LEFTOVER = re.compile(r"[A-Za-z0-9\u4e00-\u9fff]")
 # clauses end at sentence and list punctuation, but not at the comma of 1,125 or the point of 2.5
 _CLAUSE = re.compile(r"[。！!？?\n；;，]|,(?!\d{3}(?!\d))|(?<=[A-Za-z0-9)])\.(?:\s|$)|\s[–—-]\s")
-_SENTENCE = re.compile(r"[^。！!？?\n]*[。！!？?\n]?")
+# a full stop ends a sentence only before a space ("0.09" and "No.5" stay whole)
+_SENTENCE = re.compile(r"(?:[^。！!？?\n.]|\.(?!\s))*(?:[。！!？?\n]|\.(?=\s))?")
 _QUESTION_MARK = re.compile(r"[?？]")
 # cues a word list cannot hold: "缺200个" (short by a number), "change 'A' to 'B'", "should be X, not Y"
 _PATTERN_CUES = (

@@ -173,6 +173,15 @@ class OrderBook:
 
         return BookIndex(self)
 
+    @cached_property
+    def people(self) -> dict[str, tuple[ContactInfo, ...]]:
+        """The contacts on each order, in the contacts file's order (a buyer may be on a thousand orders)."""
+        found: dict[str, list[ContactInfo]] = {}
+        for c in self.contacts.values():
+            for po in c.orders:
+                found.setdefault(po, []).append(c)
+        return {po: tuple(cs) for po, cs in found.items()}
+
     def assigned(self, contact_id: str | None) -> tuple[str, ...]:
         """The POs a contact is assigned to."""
         c = self.contacts.get(contact_id or "")

@@ -2,23 +2,24 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import namedtuple
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from sqlalchemy import and_, delete, func, or_, update
+from sqlalchemy import String, and_, cast, delete, func, literal, or_, update
 from sqlmodel import Session, select
 
 from store.models import AttachmentRow, Evidence, InboundRow, Risk, RiskMessage
 
 
-@dataclass(frozen=True)
-class TimelineRow:
+class TimelineRow(NamedTuple):
     """One evidence message about an order, with what the rules and the digest need of it."""
 
     inbound_id: int
     message_id: str
-    chat: str
-    received_at: dt.datetime
+    chat: str | None  # None (and no time or sender) when read without text, for a milestone file
+    received_at: dt.datetime | None
     sender: str | None
     text: str
     order: str | None  # the order it counts for: an answer to "which order?" wins over the message's own tag
@@ -36,6 +37,11 @@ class TimelineRow:
     file_mime: str | None = None
 
     @property
+    def date(self) -> dt.date | None:
+        """The evidence date, under the name the milestone rules read."""
+        return self.evidence_date
+
+    @property
     def counted(self) -> bool:
         """Real proof: not stale, not recycled, and from someone on the order."""
         return not (self.stale or self.recycled or "unassigned_order" in self.flags)
@@ -50,30 +56,44 @@ def _effective_order():
     return func.coalesce(Evidence.resolved_order, Evidence.order_po)
 
 
-def timeline(session: Session, pos: Iterable[str] | None, as_of: dt.datetime,
-             since_id: int | None = None) -> list[TimelineRow]:
-    """Evidence messages of some orders (all when None) that had arrived by `as_of`, in arrival order."""
+def timeline(session: Session, pos: Iterable[str] | None, as_of: dt.datetime, with_text: bool = True,
+             with_files: bool = True) -> list[TimelineRow]:
+    """Evidence messages of some orders (all when None) that had arrived by `as_of`, in arrival order.
+
+    Without text, only what a milestone file needs is read (no text, sender, chat, time or decisions): a digest of
+    a thousand orders reads fifty thousand rows, and every column costs.
+    """
     order = _effective_order()
-    q = (select(Evidence.inbound_id, InboundRow.message_id, InboundRow.chat, InboundRow.received_at,
-                InboundRow.contact_id, InboundRow.text, order, Evidence.milestone, Evidence.exception,
-                Evidence.evidence_date, Evidence.date_source, Evidence.stale, Evidence.recycled, Evidence.flags,
-                Evidence.decision_given, Evidence.decision_needed)
-         .join(InboundRow, Evidence.inbound_id == InboundRow.id)
-         .where(Evidence.evidence, InboundRow.received_at <= as_of)
-         .order_by(InboundRow.received_at, InboundRow.id))
+    ev, ib, att = Evidence.__table__.c, InboundRow.__table__.c, AttachmentRow.__table__.c
+    where = [ev.evidence, ib.received_at <= as_of]
     if pos is not None:
-        q = q.where(order.in_(list(pos)))
-    rows = list(session.exec(q))
-    files: dict[int, tuple[str, str | None, str | None]] = {}
-    ids = [r[0] for r in rows]
-    for start in range(0, len(ids), 900):  # SQLite caps bound parameters per statement
-        chunk = ids[start:start + 900]
-        for inbound_id, kind, path, mime in session.exec(
-                select(AttachmentRow.inbound_id, AttachmentRow.kind, AttachmentRow.path, AttachmentRow.mime)
-                .where(AttachmentRow.inbound_id.in_(chunk)).order_by(AttachmentRow.position.desc())):
-            files[inbound_id] = (kind, path, mime)
-    return [TimelineRow(r[0], r[1], r[2], r[3], r[4], r[5] or "", r[6], r[7], r[8], r[9], r[10], bool(r[11]),
-                        bool(r[12]), tuple(r[13] or ()), r[14], r[15], *files.get(r[0], (None, None, None)))
+        where.append(order.in_(list(pos)))
+    # the flags column is JSON; only one flag matters here, so test its text rather than decode every list
+    unassigned = cast(ev.flags, String).like('%"unassigned_order"%')
+    first_kind = (select(att.kind).where(att.inbound_id == ev.inbound_id).order_by(att.position).limit(1)
+                  .scalar_subquery())
+    blank = literal(None)
+    full = (ib.chat, ib.received_at, ib.contact_id, ib.text) if with_text else (blank, blank, blank, blank)
+    decisions = (ev.decision_given, ev.decision_needed) if with_text else (blank, blank)
+    q = (select(ev.inbound_id, ib.message_id, *full, order, ev.milestone, ev.exception,
+                cast(ev.evidence_date, String), ev.date_source, ev.stale, ev.recycled, unassigned, *decisions,
+                first_kind)
+         .select_from(Evidence.__table__.join(InboundRow.__table__, ev.inbound_id == ib.id))
+         .where(*where).order_by(ib.received_at, ib.id))
+    rows = session.connection().execute(q).all()  # Core, not the ORM's result machinery: plain rows suffice
+    files: dict[int, tuple[str | None, str | None]] = {}
+    if with_files:
+        fq = (select(att.inbound_id, att.path, att.mime)
+              .select_from(AttachmentRow.__table__.join(Evidence.__table__, ev.inbound_id == att.inbound_id)
+                           .join(InboundRow.__table__, ib.id == att.inbound_id))
+              .where(*where).order_by(att.position.desc()))
+        for inbound_id, path, mime in session.execute(fq):
+            files[inbound_id] = (path, mime)  # the first attachment wins: positions come last to first
+    none = (None, None)
+    day = dt.date.fromisoformat
+    return [TimelineRow(r[0], r[1], r[2], r[3], r[4], r[5] or "", r[6], r[7], r[8], day(r[9][:10]) if r[9] else None,
+                        r[10], bool(r[11]), bool(r[12]), ("unassigned_order",) if r[13] else (), r[14], r[15], r[16],
+                        *files.get(r[0], none))
             for r in rows]
 
 
@@ -118,11 +138,15 @@ def create(session: Session, risk: Risk) -> Risk:
     return risk
 
 
+# a stored risk read as plain values, with the table's own column names
+RiskRow = namedtuple("RiskRow", [c.name for c in Risk.__table__.c])  # noqa: PYI024
+
+
 @dataclass(frozen=True)
 class RiskView:
     """A risk as it stood at an instant, with its messages' provider ids."""
 
-    risk: Risk
+    risk: RiskRow
     state: str
     messages: tuple[str, ...]
     opened_by: str
@@ -136,29 +160,33 @@ def risks_as_of(session: Session, as_of: dt.datetime | None, pos: Iterable[str] 
     """Risks opened by `as_of` (None: every risk as it stands), each open or closed as it was then, with only the
     messages that had arrived."""
     as_of = as_of or dt.datetime.max.replace(tzinfo=dt.UTC)
+    rk, ib = Risk.__table__.c, InboundRow.__table__.c
     opener = InboundRow.__table__.alias("opener")
-    q = (select(Risk, opener.c.message_id, opener.c.received_at, opener.c.contact_id)
-         .join(opener, opener.c.id == Risk.opened_by)
-         .where(opener.c.received_at <= as_of).order_by(Risk.id))
+    where = [opener.c.received_at <= as_of]
     if pos is not None:
-        pos = list(pos)
-        cond = Risk.order_po.in_(pos)
-        q = q.where(or_(cond, Risk.order_po.is_(None)) if include_unknown_order else cond)
-    found = list(session.exec(q))
+        cond = rk.order_po.in_(list(pos))
+        where.append(or_(cond, rk.order_po.is_(None)) if include_unknown_order else cond)
+    joined = Risk.__table__.join(opener, opener.c.id == rk.opened_by)
+    conn = session.connection()  # plain rows: a digest reads thousands of risks and changes none
+    found = conn.execute(select(*rk, opener.c.message_id, opener.c.received_at, opener.c.contact_id)
+                         .select_from(joined).where(*where).order_by(rk.id)).all()
     if not found:
         return []
-    ids = [r.id for r, *_ in found]
+    width = len(rk)
     members: dict[int, list[str]] = {}
-    for rid, mid in session.exec(select(RiskMessage.risk_id, InboundRow.message_id)
-                                 .join(InboundRow, InboundRow.id == RiskMessage.inbound_id)
-                                 .where(RiskMessage.risk_id.in_(ids), InboundRow.received_at <= as_of)
-                                 .order_by(InboundRow.received_at, InboundRow.id)):
+    chosen = select(rk.id).select_from(joined).where(*where)
+    for rid, mid in conn.execute(select(RiskMessage.__table__.c.risk_id, ib.message_id)
+                                 .join(InboundRow.__table__, ib.id == RiskMessage.__table__.c.inbound_id)
+                                 .where(RiskMessage.__table__.c.risk_id.in_(chosen), ib.received_at <= as_of)
+                                 .order_by(ib.received_at, ib.id)):
         members.setdefault(rid, []).append(mid)
-    closers = {i: (mid, at) for i, mid, at in session.exec(
-        select(InboundRow.id, InboundRow.message_id, InboundRow.received_at)
-        .where(InboundRow.id.in_([r.closed_by for r, *_ in found if r.closed_by])))}
+    closers = {i: (mid, at) for i, mid, at in conn.execute(
+        select(ib.id, ib.message_id, ib.received_at)
+        .where(ib.id.in_(select(rk.closed_by).select_from(joined).where(*where, rk.closed_by.is_not(None)))))}
     views = []
-    for risk, opened_mid, opened_at, opener_contact in found:
+    for row in found:
+        risk = RiskRow(*row[:width])
+        opened_mid, opened_at, opener_contact = row[width:]
         closer = closers.get(risk.closed_by) if risk.closed_by else None
         closed = (closer[1] <= as_of) if closer is not None else (
             risk.state == "closed" and risk.closed_at is not None and risk.closed_at <= as_of)

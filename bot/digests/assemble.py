@@ -9,9 +9,10 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 from sqlmodel import Session
 
+from bot.digests.bulk import no_cycle_collection
 from bot.domain.digest import Digest, ExceptionItem, OrderDigest, Thumb, build_digest
 from bot.domain.risks import Owner
-from bot.orderfile import OrderFile, local_today, order_files, risk_id
+from bot.orderfile import OrderFile, files_from, local_today, risk_id
 from parsers.orderbook import OrderBook
 from store import risk_repo
 from store.risk_repo import RiskView
@@ -26,8 +27,8 @@ class UnknownBuyer(LookupError):
 
 def buyer_orders(book: OrderBook, buyer: str) -> list[str]:
     """The open orders a buyer is on, in the order book's order."""
-    info = book.contacts[buyer]
-    return [po for po, o in book.orders.items() if o.status == "open" and po in info.orders]
+    mine = set(book.contacts[buyer].orders)
+    return [po for po, o in book.orders.items() if o.status == "open" and po in mine]
 
 
 def _risk_item(view: RiskView) -> ExceptionItem:
@@ -70,16 +71,25 @@ def _thumbs(file: OrderFile, media_dir: Path | None) -> dict[str, list[Thumb]]:
 def assemble_digest(session: Session, book: OrderBook, buyer: str, as_of: dt.datetime, as_of_text: str,
                     media_dir: Path | None = None) -> Digest:
     """The digest the buyer would receive at `as_of` (with photo thumbnails when a media dir is given)."""
+    with no_cycle_collection():
+        return _assemble(session, book, buyer, as_of, as_of_text, media_dir)
+
+
+def _assemble(session: Session, book: OrderBook, buyer: str, as_of: dt.datetime, as_of_text: str,
+              media_dir: Path | None) -> Digest:
     info = book.contacts.get(buyer)
     if info is None or info.role != "buyer":
         raise UnknownBuyer(f"no buyer with contact id {buyer!r} in the order book")
     pos = buyer_orders(book, buyer)
-    files = order_files(session, book, pos, as_of, info.timezone)
+    # one read of the evidence and one of the risks, also those whose order is not known yet
+    views = risk_repo.risks_as_of(session, as_of, pos)
+    files = files_from(book, pos, risk_repo.timeline(session, pos, as_of, with_text=False,
+                                                        with_files=media_dir is not None),
+                       [v for v in views if v.risk.order_po is not None], local_today(as_of, info.timezone))
     risks = [v for f in files for v in f.risks if v.state == "open"]
     # a risk whose order is not known yet goes to the buyers of whoever raised it
-    colleagues = {c.id for c in book.contacts.values() if set(c.orders) & set(pos)} | {buyer}
-    risks += [v for v in risk_repo.risks_as_of(session, as_of, pos)
-              if v.risk.order_po is None and v.state == "open" and v.opener in colleagues]
+    colleagues = {c.id for po in pos for c in book.people.get(po, ())} | {buyer}
+    risks += [v for v in views if v.risk.order_po is None and v.state == "open" and v.opener in colleagues]
     orders = [OrderDigest(f.po, book.orders[f.po].ship_date, f.states, _thumbs(f, media_dir)) for f in files]
     return build_digest(buyer=buyer, as_of=as_of_text, timezone=info.timezone, language=info.language,
                         local_date=local_today(as_of, info.timezone), risks=[_risk_item(v) for v in risks],

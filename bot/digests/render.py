@@ -5,6 +5,7 @@ from typing import Any
 
 import jinja2
 
+from bot.digests.bulk import no_cycle_collection
 from bot.digests.words import action_text, person, summary_text
 from bot.domain.digest import Digest, digest_json
 from bot.i18n import say
@@ -14,7 +15,8 @@ from parsers.orderbook import OrderBook
 def to_json(digest: Digest) -> dict[str, Any]:
     """The CONTRACT's JSON form, its words in the buyer's language."""
     lang = digest.language
-    return digest_json(digest, lambda a: action_text(a, lang), lambda e: summary_text(e, lang))
+    with no_cycle_collection():
+        return digest_json(digest, lambda a: action_text(a, lang), lambda e: summary_text(e, lang))
 
 
 def _title(digest: Digest, book: OrderBook) -> str:
@@ -25,6 +27,11 @@ def _title(digest: Digest, book: OrderBook) -> str:
 
 def to_text(digest: Digest, book: OrderBook) -> str:
     """Plain text that reads well in a chat: exceptions first, then each order milestone by milestone."""
+    with no_cycle_collection():
+        return _text(digest, book)
+
+
+def _text(digest: Digest, book: OrderBook) -> str:
     lang = digest.language
     out = [_title(digest, book), ""]
     if digest.exceptions:

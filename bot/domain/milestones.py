@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple, Protocol
 
 from bot.domain.risks import ROLE_BY_MILESTONE, Owner
 from parsers.orderbook import MILESTONES
@@ -12,8 +13,24 @@ STATUSES = ("not_started", "in_progress", "evidence_pending", "done", "overdue",
 NEXT_ROLE = ROLE_BY_MILESTONE
 
 
-@dataclass(frozen=True)
-class EvidenceItem:
+class Proof(Protocol):
+    """What the rules read of one evidence message (an EvidenceItem, or a stored row with the same names)."""
+
+    @property
+    def milestone(self) -> str | None: ...
+    @property
+    def message_id(self) -> str: ...
+    @property
+    def date(self) -> dt.date | None: ...
+    @property
+    def exception(self) -> str | None: ...
+    @property
+    def attached(self) -> bool: ...
+    @property
+    def counted(self) -> bool: ...
+
+
+class EvidenceItem(NamedTuple):
     milestone: str
     message_id: str
     date: dt.date | None
@@ -65,7 +82,7 @@ def _next_action(m: str, status: str, planned: dt.date | None, risks: list[OpenR
     return NextAction(key, owner, {"milestone": m, "planned": planned.isoformat() if planned else ""}), planned
 
 
-def milestone_states(planned: Mapping[str, dt.date | None], evidence: Iterable[EvidenceItem], today: dt.date,
+def milestone_states(planned: Mapping[str, dt.date | None], evidence: Iterable[Proof], today: dt.date,
                      open_risks: Iterable[OpenRisk] = (), owners: Mapping[str, Owner] | None = None,
                      closed: bool = False) -> list[MilestoneState]:
     """Each milestone's status, evidence, open risks, next action and deadline as of `today`.
@@ -75,7 +92,7 @@ def milestone_states(planned: Mapping[str, dt.date | None], evidence: Iterable[E
     document mismatch blocks it.
     """
     owners = owners or {}
-    by_ms: dict[str, list[EvidenceItem]] = {m: [] for m in MILESTONES}
+    by_ms: dict[str, list[Proof]] = {m: [] for m in MILESTONES}
     for item in evidence:
         if item.milestone in by_ms:
             by_ms[item.milestone].append(item)

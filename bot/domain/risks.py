@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from parsers.lexicon import lexicon
-from parsers.orderbook import MILESTONES, ContactInfo, OrderBook, OrderInfo
+from parsers.orderbook import MILESTONES, OrderBook, OrderInfo
 
 # CONTRACT: factory for production, inspector for inspections, forwarder for freight documents,
 # packaging_vendor for packaging supplies, agent otherwise
@@ -56,17 +56,15 @@ def owner_for(book: OrderBook, po: str | None, role: str, sender: str | None) ->
         contact = book.contacts.get(sender or "")
         return Owner(contact.id if contact and contact.role == role else None, role)
 
-    def assigned(c: ContactInfo) -> bool:
-        return po in c.orders
-
+    on_order = book.people.get(po, ())
     contact = book.contacts.get(sender or "")
-    if contact and contact.role == role and assigned(contact):
+    if contact and contact.role == role and contact in on_order:
         return Owner(contact.id, role)
-    for c in book.contacts.values():
-        if c.role == role and assigned(c):
+    for c in on_order:
+        if c.role == role:
             return Owner(c.id, role)
-    for c in book.contacts.values():
-        if c.role == "agent" and assigned(c):
+    for c in on_order:
+        if c.role == "agent":
             return Owner(c.id, "agent")
     return Owner(None, role)
 
