@@ -2,20 +2,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
 from bot.alerts import Notifier
+from bot.asking import Asker
 from bot.channels.registry import live_channels
 from bot.chat_commands import CommandHook
 from bot.clock import SystemClock
+from bot.decision_keeper import DecisionKeeper
 from bot.fetchers import LocalFileFetcher
 from bot.ingest import InboundWriter
 from bot.outbox import drain
-from bot.pipeline import Pipeline
+from bot.pipeline import AfterBatch, Pipeline
 from bot.ports import Channel, Clock, MediaFetcher
+from bot.prompt_keeper import PromptKeeper
 from bot.risk_keeper import RiskKeeper
 from bot.services import ReplyHook, UnknownSenderHook
 from bot.settings import Settings
@@ -47,6 +50,13 @@ class App:
         self.engine.dispose()
 
 
+def _keepers(settings: Settings, clock: Clock, available: Callable[[], Iterable[str]]) -> list[AfterBatch]:
+    """What runs once a batch's tags are written, in this order: risks open or close, decisions are recorded,
+    then answers are read and questions asked (a new risk's owner, a delay report's gaps, "which order?")."""
+    asker = Asker(clock, available)
+    return [RiskKeeper(Notifier(clock, available)), DecisionKeeper(asker), PromptKeeper(asker, settings.prompts)]
+
+
 def bootstrap(settings: Settings, clock: Clock | None = None, channels: Mapping[str, Channel] | None = None,
               fetchers: Mapping[str, MediaFetcher] | None = None, engine: Engine | None = None) -> App:
     """Build the application from settings; anything passed in replaces the real one."""
@@ -61,10 +71,11 @@ def bootstrap(settings: Settings, clock: Clock | None = None, channels: Mapping[
             all_channels[module.NAME], all_fetchers[module.NAME] = module.build(settings, engine, clock)
     all_fetchers.update(fetchers or {})
     all_channels.update(channels or {})
-    hooks = [CommandHook(clock), ReplyHook(clock), UnknownSenderHook(clock, lambda: all_channels.keys())]
+    hooks = [CommandHook(clock), ReplyHook(clock, settings.prompts.ask_for_original),
+             UnknownSenderHook(clock, lambda: all_channels.keys())]
     pipeline = Pipeline(engine, blobs, all_fetchers, clock,
                         carry_over=dt.timedelta(minutes=settings.tagging.carry_over_minutes),
                         stale_days=settings.tagging.stale_days, after_tagging=hooks,
-                        after_batch=[RiskKeeper(Notifier(clock, lambda: all_channels.keys()))])
+                        after_batch=_keepers(settings, clock, lambda: all_channels.keys()))
     return App(settings, engine, clock, blobs, pipeline, all_channels, all_fetchers, InboundWriter(pipeline))
 

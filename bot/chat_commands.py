@@ -30,13 +30,18 @@ from parsers.facts import Tags
 from parsers.orderbook import OrderBook
 from store.models import Contact, InboundRow, LinkCode
 
-COMMANDS = ("help", "start", "status")
+# answered here: help, start, status; the decision verbs, /lift and /close are read by the decision and prompt
+# keepers after tagging (they need the batch's tags), and answered there
+ANSWERED_HERE = ("help", "start", "status")
+ACTIONS = ("approve", "hold", "rework", "expedite", "renegotiate", "release", "sort", "reject", "ship", "lift",
+           "close")
+COMMANDS = ANSWERED_HERE + ACTIONS
 _COMMAND = re.compile(r"^/([A-Za-z]+)(?:@[A-Za-z0-9_]+)?(?:\s+(.*))?$", re.S)
 
 
 @dataclass(frozen=True)
 class Command:
-    name: str  # help | start | status
+    name: str  # help | start | status, or one of ACTIONS
     arg: str  # what follows, stripped ("" when nothing)
 
 
@@ -63,7 +68,7 @@ def handle_command(session: Session, text: str, *, channel: str, sender: str, co
                    book: OrderBook, now: dt.datetime) -> str | None:
     """The answer to a command, or None when `text` is not one."""
     cmd = parse(text)
-    if cmd is None:
+    if cmd is None or cmd.name not in ANSWERED_HERE:
         return None
     contact = book.contacts.get(contact_id or "")
     lang = contact.language if contact else None

@@ -5,9 +5,16 @@ from bot.i18n import say
 from parsers.facts import FileFacts, Tags
 from parsers.orderbook import ContactInfo
 
+# milestones whose proof depends on when the photo was taken
+DATED_MILESTONES = frozenset({"inline_production", "pre_packing", "final_inspection", "freight_handover"})
 
-def reply_for(tags: Tags, contact: ContactInfo | None, files: tuple[FileFacts, ...] = ()) -> str | None:
-    """The reply to a message, in the sender's language, or None when silence is right (chatter)."""
+
+def reply_for(tags: Tags, contact: ContactInfo | None, files: tuple[FileFacts, ...] = (),
+              ask_original: bool = False) -> str | None:
+    """The reply to a message, in the sender's language, or None when silence is right (chatter).
+
+    With `ask_original`, a photo that lost its capture date, offered as proof where the date matters, gets a
+    request for the camera original ("send as file / 原图")."""
     lang = contact.language if contact else "zh"
     if contact is None:
         return say("en", "unknown_sender") + "\n" + say("zh", "unknown_sender")
@@ -25,6 +32,8 @@ def reply_for(tags: Tags, contact: ContactInfo | None, files: tuple[FileFacts, .
             lines.append(say(lang, "stale", date=tags.evidence_date.isoformat()))
         if tags.recycled:
             lines.append(say(lang, "recycled"))
-    elif tags.evidence and tags.ambiguous:
-        lines.append(say(lang, "ambiguous", candidates=" / ".join(tags.candidates)))
+        if (ask_original and tags.milestone in DATED_MILESTONES and tags.date_source == "message"
+                and any(f.is_image and f.captured is None and not f.error for f in files)):
+            lines.append(say(lang, "ask.original"))
+    # an ambiguous message gets its "which order?" question from the prompt keeper, with buttons
     return "\n".join(lines) or None

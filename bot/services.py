@@ -98,8 +98,8 @@ class ReplyHook:
     one outbox row, which waits until no member has come for ALBUM_DEBOUNCE and gathers the lines they add.
     """
 
-    def __init__(self, clock: Clock) -> None:
-        self.clock = clock
+    def __init__(self, clock: Clock, ask_original: bool = False) -> None:
+        self.clock, self.ask_original = clock, ask_original
 
     def __call__(self, session: Session, row: PendingRow, tags: Tags, book: OrderBook) -> None:
         """Queue the reply, once per message (once per album)."""
@@ -107,7 +107,7 @@ class ReplyHook:
             return
         files = tuple(inbound_repo.file_facts(a) for a in inbound_repo.attachments_of(session, row.id)) \
             if row.attachments else ()
-        text = reply_for(tags, book.contacts.get(row.contact_id or ""), files)
+        text = reply_for(tags, book.contacts.get(row.contact_id or ""), files, self.ask_original)
         if not text:
             return
         now = self.clock.now()

@@ -155,6 +155,16 @@ class ScheduleSettings:
 
 
 @dataclass(frozen=True)
+class PromptSettings:
+    which_order: bool = True  # ask the sender when evidence fits several orders
+    ask_for_original: bool = True  # ask for the camera original when a dateless photo is offered as proof
+    risk_owner: bool = True  # ask a new risk's owner for the proof that closes it
+    delay_report: bool = True  # ask a delay's reporter for what the report lacks
+    remind_hours_before: int = 24  # remind a risk's owner this long before its deadline
+    escalate_buyer_after_hours: int = 48  # an overdue risk goes to the agent at once, to the buyer after this
+
+
+@dataclass(frozen=True)
 class Settings:
     store: StoreSettings = field(default_factory=StoreSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
@@ -164,6 +174,7 @@ class Settings:
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     wecom: WecomSettings = field(default_factory=WecomSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    prompts: PromptSettings = field(default_factory=PromptSettings)
 
     def replace(self, section: str, **values: Any) -> Settings:
         """A copy with some keys of one section changed."""

@@ -89,6 +89,9 @@ def _decisions(scan: dict[str, list[Hit]], asked: list[tuple[int, int]]) -> tupl
     inside = lambda a, b: b[1] <= a[1] and a[3] <= b[3] and b[3] - b[1] > a[3] - a[1]  # noqa: E731
     asks, gives = ([a for a in asks if not any(inside(a, g) for g in gives)],
                    [g for g in gives if not any(inside(g, a) for a in asks)])
+    # and a cue inside a longer one of another verb is that verb: "approve" in "approve rework" gives rework
+    asks = [a for a in asks if not any(inside(a, o) and o[2] != a[2] for o in asks)]
+    gives = [g for g in gives if not any(inside(g, o) and o[2] != g[2] for o in gives)]
     return (min(asks)[2] if asks else None), (min(gives)[2] if gives else None)
 
 

@@ -159,6 +159,9 @@ class Risk(SQLModel, table=True):
     revised_date: dt.date | None = None
     no_buffer: bool = False
     decision_needed: str | None = None
+    # a delay report's fields as people gave them: cause, milestone, revised_date, cost_impact, quality_impact,
+    # alternatives, decision_needed, owner
+    report: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     opened_by: int = Field(foreign_key="inbound_messages.id", index=True)
     closed_by: int | None = Field(default=None, foreign_key="inbound_messages.id")
     opened_at: dt.datetime = _ts()
@@ -195,6 +198,27 @@ class Decision(SQLModel, table=True):
     on_behalf_of: str | None = None
     at: dt.datetime = _ts()
     inbound_id: int = Field(foreign_key="inbound_messages.id", unique=True)
+    state: str = "given"  # given | refused (a hold stands, or release without final inspection) | lift (of a hold)
+    reason: str | None = None  # why it was refused
+
+
+class Prompt(SQLModel, table=True):
+    """A question the bot asked someone, waiting for their answer in the same chat."""
+
+    __tablename__ = "prompts"
+    __table_args__ = (Index("ix_prompts_chat_contact_state", "chat", "contact_id", "state"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str  # which_order | risk | delay_report | original_photo
+    channel: str
+    chat: str
+    contact_id: str | None = None
+    about: int | None = Field(default=None, foreign_key="inbound_messages.id")  # the message the question is about
+    risk_id: int | None = Field(default=None, foreign_key="risks.id")
+    options: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    field: str | None = None  # the delay report field asked for
+    state: str = "open"  # open | answered | expired
+    created_at: dt.datetime = _ts()
+    answered_by: int | None = Field(default=None, foreign_key="inbound_messages.id")
 
 
 class OrderChange(SQLModel, table=True):
@@ -209,6 +233,7 @@ class OrderChange(SQLModel, table=True):
     accepted_by: str | None = None
     state: str = "proposed"  # proposed | accepted | rejected
     inbound_id: int = Field(foreign_key="inbound_messages.id", unique=True)
+    decided_by: int | None = Field(default=None, foreign_key="inbound_messages.id")
 
 
 class DigestRun(SQLModel, table=True):

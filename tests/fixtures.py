@@ -270,3 +270,65 @@ def deliver_concurrently(db_url: str, media: Path, times: int = 5) -> tuple[list
     finally:
         app.close()
     return added, errors
+
+
+# ---------------------------------------------------------------- an app on a fixed clock, fed console lines
+
+CONSOLE_START = dt.datetime(2026, 6, 12, 2, 0, tzinfo=dt.UTC)  # 10:00 in Shanghai
+
+
+def console_app(ws: Workspace, start: dt.datetime = CONSOLE_START, contacts: dict[str, Any] | None = None,
+                orders: dict[str, Any] | None = None, out: Any = None) -> Any:
+    """The app wired as `console` wires it (the console its only channel), on a FixedClock, with an order book."""
+    import io
+
+    from bot.bootstrap import bootstrap
+    from bot.channels.console import ConsoleChannel
+    from bot.clock import FixedClock
+    from bot.services import import_contacts, import_orders
+    from bot.settings import load_settings
+
+    settings = load_settings(env={}).replace("store", url=ws.db_url, media_dir=str(ws.media))
+    app = bootstrap(settings, clock=FixedClock(start), channels={"console": ConsoleChannel(out or io.StringIO())})
+    import_orders(app.engine, orders or ORDER_BOOK)
+    import_contacts(app.engine, contacts or CONTACTS)
+    return app
+
+
+def console_line(app: Any, who: str, line: str, minutes: int = 0, notify: bool = True,
+                 start: dt.datetime = CONSOLE_START) -> None:
+    """One console line from a contact at `start + minutes`, received and processed as the worker would."""
+    from bot.channels.console import to_inbound
+
+    at = start + dt.timedelta(minutes=minutes)
+    app.clock.current = at
+    msg = to_inbound({"line": line, "at": at.isoformat(), "id": f"{who}-{minutes}-{abs(hash(line)) % 10**8}",
+                      "as": who})
+    app.pipeline.receive([msg], notify=notify)
+    app.pipeline.process_pending()
+
+
+SECOND_RED_POT_ORDER = "PO-1003"  # a second open order of the same factory with the red pot (RP-24-RED, 红锅)
+
+
+def two_orders_with_the_red_pot() -> dict[str, Any]:
+    """The shared order book plus PO-1003: open, same factory, the red pot only (so 红锅 names no order)."""
+    import copy
+
+    doc = copy.deepcopy(ORDER_BOOK)
+    second = copy.deepcopy(doc["orders"][0])
+    second.update(po=SECOND_RED_POT_ORDER, ship_date="2026-08-10")
+    second["skus"] = [sku for sku in second["skus"] if sku["sku"] == "RP-24-RED"]
+    doc["orders"].append(second)
+    return doc
+
+
+def with_factory_on(contacts: dict[str, Any], po: str) -> dict[str, Any]:
+    """A copy of a contacts document with the factory contact also assigned to `po`."""
+    import copy
+
+    doc = copy.deepcopy(contacts)
+    for c in doc["contacts"]:
+        if c["id"] == FACTORY:
+            c["orders"].append(po)
+    return doc

@@ -4,45 +4,35 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import text
 
 from bot.alerts import sweep_alerts
 from bot.bootstrap import App, bootstrap
-from bot.channels.console import ConsoleChannel, to_inbound
+from bot.channels.console import ConsoleChannel
 from bot.clock import FixedClock
 from bot.services import import_contacts, import_orders
 from bot.settings import load_settings
-from tests.fixtures import AGENT, BUYER, CONTACTS, FACTORY, ORDER_BOOK, Workspace, write_photo
+from tests.fixtures import (
+    AGENT,
+    BUYER,
+    CONSOLE_START,
+    CONTACTS,
+    FACTORY,
+    ORDER_BOOK,
+    Workspace,
+    console_line,
+    write_photo,
+)
 
-START = dt.datetime(2026, 6, 12, 2, 0, tzinfo=dt.UTC)  # 10:00 in Shanghai
-
-
-@pytest.fixture
-def app(ws: Workspace) -> Iterator[App]:
-    """The app wired as `console` wires it, on a fixed clock, with the fixture order book."""
-    settings = load_settings(env={}).replace("store", url=ws.db_url, media_dir=str(ws.media))
-    application = bootstrap(settings, clock=FixedClock(START), channels={"console": ConsoleChannel(io.StringIO())})
-    import_orders(application.engine, ORDER_BOOK)
-    import_contacts(application.engine, CONTACTS)
-    try:
-        yield application
-    finally:
-        application.close()
+START = CONSOLE_START  # 10:00 in Shanghai
 
 
 def say(app: App, who: str, line: str, minutes: int = 0, notify: bool = True) -> None:
     """One console line from a contact, received and processed as the worker would."""
-    at = START + dt.timedelta(minutes=minutes)
-    app.clock.current = at  # type: ignore[attr-defined]
-    msg = to_inbound({"line": line, "at": at.isoformat(), "id": f"{who}-{minutes}-{abs(hash(line)) % 10**8}",
-                      "as": who})
-    app.pipeline.receive([msg], notify=notify)
-    app.pipeline.process_pending()
+    console_line(app, who, line, minutes, notify=notify, start=START)
 
 
 def rows(app: App, query: str, **params: Any) -> list[tuple[Any, ...]]:
