@@ -1,8 +1,10 @@
 """Off-cycle alerts to an order's buyers and agents: sent at once, each exactly once (outbox dedupe keys)."""
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
@@ -13,6 +15,7 @@ from bot.outbox import enqueue
 from bot.ports import Clock
 from bot.routing import reach
 from parsers.orderbook import ContactInfo, OrderBook
+from store import risk_repo
 from store.models import Risk
 
 if TYPE_CHECKING:
@@ -71,6 +74,17 @@ class Notifier:
             lang, f"alert.{why}", order=po, milestone=say(lang, f"milestone.{milestone}") if milestone else "-",
             message=message_id))
 
+    def followup(self, session: Session, book: OrderBook, risk: Risk, people: Iterable[ContactInfo],
+                 step: str) -> int:
+        """A reminder to a risk's owner before its deadline ("remind"), or word to others after it ("escalate")."""
+        def text(lang: str) -> str:
+            return say(lang, f"alert.{step}", risk=f"R{risk.id}", order=risk.order_po or "-",
+                       milestone=say(lang, f"milestone.{risk.milestone}") if risk.milestone else "-",
+                       kind=say(lang, f"kind.{risk.kind}"), proof=say(lang, f"proof.{risk.proof_required}"),
+                       deadline=risk.due.isoformat() if risk.due else "-",
+                       owner=_name(book, risk.owner_contact_id, lang))
+        return self._send(session, people, f"{step}:risk:{risk.opened_by}", text)
+
     def overdue_alert(self, session: Session, book: OrderBook, po: str, milestone: str, planned: str,
                       owner: str | None) -> int:
         """A milestone that turned overdue: once per order, milestone and person, however often it is checked."""
@@ -79,8 +93,39 @@ class Notifier:
             owner=_name(book, owner, lang)))
 
 
+def _zone(book: OrderBook, contact: str | None) -> ZoneInfo:
+    info = book.contacts.get(contact or "")
+    try:
+        return ZoneInfo(info.timezone) if info else ZoneInfo("UTC")
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def risk_followups(session: Session, book: OrderBook, notifier: Notifier, now: dt.datetime,
+                   remind_before: dt.timedelta, buyer_after: dt.timedelta) -> int:
+    """Remind a live risk's owner before its deadline; past it, tell the order's agents, and later its buyers.
+    Each step goes once per person (its outbox key); risks loaded from history are left alone."""
+    queued = 0
+    for risk in risk_repo.live_open_risks(session):
+        if risk.due is None:
+            continue
+        # the deadline is the end of its day where the owner lives
+        zone = _zone(book, risk.owner_contact_id)
+        end = dt.datetime.combine(risk.due + dt.timedelta(days=1), dt.time(0), zone).astimezone(dt.UTC)
+        owner = book.contacts.get(risk.owner_contact_id or "")
+        if owner is not None and end - remind_before <= now < end:
+            queued += notifier.followup(session, book, risk, [owner], "remind")
+        people_on = book.people.get(risk.order_po or "", ())
+        if now >= end:
+            queued += notifier.followup(session, book, risk, [c for c in people_on if c.role == "agent"], "escalate")
+        if now >= end + buyer_after:
+            queued += notifier.followup(session, book, risk, [c for c in people_on if c.role == "buyer"], "escalate")
+    return queued
+
+
 def sweep_alerts(app: App) -> int:
-    """Queue an alert for every milestone of an open order that is overdue now; returns how many were queued."""
+    """Queue an alert for every milestone of an open order that is overdue now, and the reminders and escalations
+    of risks near or past their deadline; returns how many were queued."""
     from bot.orderfile import order_files
     from store.book_repo import load_book
 
@@ -96,6 +141,9 @@ def sweep_alerts(app: App) -> int:
                     owner = s.next_action.owner.contact if s.next_action else None
                     queued += notifier.overdue_alert(session, book, f.po, s.milestone,
                                                      s.planned.isoformat() if s.planned else "-", owner)
+        prompts = app.settings.prompts
+        queued += risk_followups(session, book, notifier, now, dt.timedelta(hours=prompts.remind_hours_before),
+                                 dt.timedelta(hours=prompts.escalate_buyer_after_hours))
         session.commit()
     if queued:
         app.send_outbox()

@@ -67,7 +67,8 @@ class DecisionKeeper:
         state, reason = ("lift", None) if verb == "lift" else ("given", None)
         if po and verb != "lift":
             past = [Past(v, s, at) for v, s, at in decision_repo.history(session, po, row.received_at)]
-            state, reason = judge(verb, past, decision_repo.final_inspection_proof(session, po, row.received_at))
+            inspected = decision_repo.final_inspection_proof(session, po, row.received_at, row.id)
+            state, reason = judge(verb, past, inspected)
         decision_repo.record(session, Decision(order_po=po, milestone=tags.milestone, verb="hold" if verb == "lift"
                                                else verb, by_contact_id=sender.id, on_behalf_of=on_behalf,
                                                at=row.received_at, inbound_id=row.id, state=state, reason=reason))

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from bot.domain.milestones import MilestoneState, OpenRisk, milestone_states
 from bot.domain.risks import BLOCKING, Owner, needed_role, owner_for
 from parsers.orderbook import MILESTONES, OrderBook
-from store import risk_repo
+from store import decision_repo, risk_repo
 from store.risk_repo import RiskView, TimelineRow
 
 
@@ -55,12 +55,25 @@ def order_files(session: Session, book: OrderBook, pos: Iterable[str], as_of: dt
     pos = [p for p in pos if p in book.orders]
     rows = risk_repo.timeline(session, pos, as_of, with_text=False, with_files=False)
     views = risk_repo.risks_as_of(session, as_of, pos, include_unknown_order=False)
-    return files_from(book, pos, rows, views, local_today(as_of, timezone))
+    return files_from(book, pos, rows, views, local_today(as_of, timezone), holds_as_of(session, pos, as_of))
+
+
+def holds_as_of(session: Session, pos: list[str], as_of: dt.datetime) -> dict[str, str]:
+    """The orders a buyer's hold stood on at an instant, and who put it there."""
+    found: dict[str, str] = {}
+    for po, verb, state, by in decision_repo.hold_history(session, pos, as_of):
+        if verb == "hold" and state == "given":
+            found[po] = by
+        elif state == "lift":
+            found.pop(po, None)
+    return found
 
 
 def files_from(book: OrderBook, pos: list[str], rows: list[TimelineRow], views: list[RiskView],
-               today: dt.date) -> list[OrderFile]:
-    """The milestone files of some orders from their evidence rows and risks, grouped in one pass each."""
+               today: dt.date, holds: dict[str, str] | None = None) -> list[OrderFile]:
+    """The milestone files of some orders from their evidence rows and risks, grouped in one pass each; `holds`
+    maps an order on hold to the buyer who put it there."""
+    holds = holds or {}
     rows_by: dict[str, list[TimelineRow]] = {po: [] for po in pos}
     for t in rows:
         if t.order in rows_by:
@@ -74,6 +87,7 @@ def files_from(book: OrderBook, pos: list[str], rows: list[TimelineRow], views: 
         order, mine, risks = book.orders[po], rows_by[po], views_by[po]
         items = [t for t in mine if t.milestone]  # stored rows read as the rules' Proof: no copy of 50,000 rows
         states = milestone_states(order.milestones, items, today, [open_risk(v) for v in risks if v.state == "open"],
-                                  default_owners(book, po), closed=order.status == "closed")
+                                  default_owners(book, po), closed=order.status == "closed",
+                                  hold=Owner(holds[po], "buyer") if po in holds else None)
         files.append(OrderFile(po, states, mine, risks))
     return files

@@ -20,6 +20,8 @@ from store import prompt_repo, risk_repo
 from store.inbound_repo import PendingRow, Result
 from store.models import Evidence, InboundRow, Prompt, Risk
 
+# when several questions wait for one person, a short answer most likely answers the one that needs it
+PREFERRED = ("which_order", "decision_order", "delay_report", "risk")
 ANSWER_WINDOW = dt.timedelta(hours=24)  # an answer comes within a day, or it is a new message
 _PICK = re.compile(r"^pick:(\d+):(\d+)$")
 _NUMBER = re.compile(r"^\s*[#(（\[]?\s*(\d)\s*[)）\].。号]?\s*$")
@@ -81,7 +83,7 @@ class PromptKeeper:
             choice = prompt.options[n - 1] if 1 <= n <= len(prompt.options) else None
         else:
             prompt = prompt_repo.open_prompt(session, row.chat, row.contact_id, row.received_at,
-                                             row.received_at - ANSWER_WINDOW)
+                                             row.received_at - ANSWER_WINDOW, prefer=PREFERRED)
             if prompt is None:
                 return False
             if prompt.kind == "delay_report":
@@ -211,6 +213,7 @@ class PromptKeeper:
                 gaps = missing(risk.report)
                 if self.settings.delay_report and gaps:
                     self.asker.delay_report(session, book, r.row, risk, gaps)
+            # the reporter who owns the risk is already answering the report's questions in that chat
             if self.settings.risk_owner and risk.owner_contact_id and risk.owner_contact_id != r.row.contact_id:
                 self.asker.risk_owner(session, book, r.row, risk)
 

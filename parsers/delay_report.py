@@ -12,7 +12,7 @@ WORDED = ("cause", "cost_impact", "quality_impact", "alternatives")
 _LABEL = re.compile(r"(?:^|[；;。])\s*(cause|reason|原因|cost|费用|成本|quality|质量|impact|影响|alternatives?|"
                     r"options?|方案|revised date|new date|新日期|decision|决定)\s*[:：]\s*([^；;\n]+)", re.I | re.M)
 _CAUSE = re.compile(r"(?:because(?: of)?|due to|caused by|cause[:：]?|reason[:：]?|因为|由于|原因是?[:：]?)"
-                    r"\s*([^。.;；\n]+)", re.I)
+                    r"\s*([^。.;；,，\n]+)", re.I)
 _MONEY = re.compile(r"(?:USD|US\$|RMB|CNY|EUR|GBP|\$|¥|￥|€|£)\s?\d[\d,.]*|"
                     r"\d[\d,.]*\s?(?:USD|RMB|CNY|元|块|美元|欧元|英镑)", re.I)
 _NO_COST = re.compile(r"no (?:extra )?cost|at no cost|none to you|free of charge|factory absorbs|不加钱|免费|不收费|"
@@ -23,7 +23,8 @@ _OPTIONS = re.compile(r"option [A-C1-3]|alternatives?|plan B|or we could|方案[
 _LABEL_FIELD = {"cause": "cause", "reason": "cause", "原因": "cause", "cost": "cost_impact", "费用": "cost_impact",
                 "成本": "cost_impact", "quality": "quality_impact", "质量": "quality_impact",
                 "alternative": "alternatives", "alternatives": "alternatives", "option": "alternatives",
-                "options": "alternatives", "方案": "alternatives"}
+                "options": "alternatives", "方案": "alternatives", "revised date": "revised_date",
+                "new date": "revised_date", "新日期": "revised_date"}
 
 
 _CLAUSE_END = re.compile(r"[,;，；。\n]")

@@ -16,11 +16,12 @@ def history(session: Session, po: str, before: dt.datetime) -> list[tuple[str, s
                              .where(Decision.order_po == po, Decision.at < before).order_by(Decision.at)))
 
 
-def final_inspection_proof(session: Session, po: str, before: dt.datetime) -> bool:
-    """Whether counted final-inspection evidence of the order had arrived."""
+def final_inspection_proof(session: Session, po: str, before: dt.datetime, deciding: int) -> bool:
+    """Whether counted final-inspection evidence of the order had arrived: not the deciding message itself, and
+    not another decision ("release" is also a final-inspection word)."""
     q = (select(Evidence.id).join(InboundRow, InboundRow.id == Evidence.inbound_id)
          .where(Evidence.evidence, Evidence.milestone == "final_inspection", ~Evidence.stale, ~Evidence.recycled,
-                InboundRow.received_at <= before,
+                InboundRow.received_at <= before, InboundRow.id != deciding, Evidence.decision_given.is_(None),
                 (Evidence.resolved_order == po) | ((Evidence.order_po == po) & Evidence.resolved_order.is_(None)))
          .limit(1))
     return session.exec(q).first() is not None
@@ -85,6 +86,14 @@ def changes(session: Session, pos: list[str], as_of: dt.datetime) -> list[tuple[
     decided_at = {}
     ids = [c.decided_by for c, _ in rows if c.decided_by]
     if ids:
-        decided_at = dict(session.exec(select(InboundRow.id, InboundRow.received_at).where(InboundRow.id.in_(ids))))
+        decided_at = {i: at for i, at in session.exec(select(InboundRow.id, InboundRow.received_at)
+                                                      .where(InboundRow.id.in_(ids)))}
     return [(c, mid, not (c.decided_by and decided_at.get(c.decided_by) and decided_at[c.decided_by] <= as_of))
             for c, mid in rows]
+
+
+def hold_history(session: Session, pos: list[str], as_of: dt.datetime) -> list[tuple[str, str, str, str]]:
+    """(order, verb, state, by) of the holds and lifts on some orders by an instant, in time order."""
+    return list(session.exec(select(Decision.order_po, Decision.verb, Decision.state, Decision.by_contact_id)
+                             .where(Decision.order_po.in_(pos), Decision.verb == "hold", Decision.at <= as_of)
+                             .order_by(Decision.at, Decision.id)))

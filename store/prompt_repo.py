@@ -10,12 +10,17 @@ from store.models import Decision, Evidence, Prompt, Risk
 
 
 def open_prompt(session: Session, chat: str, contact_id: str | None, before: dt.datetime,
-                since: dt.datetime) -> Prompt | None:
-    """The latest question still waiting for this person's answer in this chat."""
-    return session.exec(select(Prompt).where(Prompt.chat == chat, Prompt.contact_id == contact_id,
-                                             Prompt.state == "open", Prompt.created_at <= before,
-                                             Prompt.created_at >= since)
-                        .order_by(Prompt.created_at.desc(), Prompt.id.desc())).first()
+                since: dt.datetime, prefer: tuple[str, ...] = ()) -> Prompt | None:
+    """The question still waiting for this person's answer in this chat: of the kind first in `prefer`, then the
+    latest."""
+    found = list(session.exec(select(Prompt).where(Prompt.chat == chat, Prompt.contact_id == contact_id,
+                                                   Prompt.state == "open", Prompt.created_at <= before,
+                                                   Prompt.created_at >= since)
+                              .order_by(Prompt.created_at.desc(), Prompt.id.desc())))
+    if not found:
+        return None
+    rank = {kind: n for n, kind in enumerate(prefer)}
+    return min(found, key=lambda p: rank.get(p.kind, len(rank)))  # stable: the latest of the preferred kind
 
 
 def prompt_by_id(session: Session, prompt_id: int) -> Prompt | None:

@@ -10,7 +10,7 @@ from typing import NamedTuple
 from sqlalchemy import String, and_, cast, delete, func, literal, or_, update
 from sqlmodel import Session, select
 
-from store.models import AttachmentRow, Evidence, InboundRow, Risk, RiskMessage
+from store.models import AttachmentRow, Evidence, InboundRow, Prompt, Risk, RiskMessage
 
 
 class TimelineRow(NamedTuple):
@@ -103,6 +103,7 @@ def forget_message(session: Session, inbound_id: int) -> None:
     session.execute(update(Risk).where(Risk.closed_by == inbound_id)
                     .values(state="open", closed_by=None, closed_at=None))
     for risk in session.exec(select(Risk).where(Risk.opened_by == inbound_id)).all():
+        session.exec(delete(Prompt).where(Prompt.risk_id == risk.id))  # its questions go with it
         first = session.exec(select(RiskMessage.inbound_id).where(RiskMessage.risk_id == risk.id)
                              .order_by(RiskMessage.inbound_id)).first()
         if first is None:
@@ -216,3 +217,9 @@ def close(session: Session, risk: Risk, inbound_id: int, at: dt.datetime) -> Non
     """Close a risk with the message that proved it."""
     risk.state, risk.closed_by, risk.closed_at = "closed", inbound_id, at
     session.add(risk)
+
+
+def live_open_risks(session: Session) -> list[Risk]:
+    """Open risks opened by a live message (not history loaded without notify)."""
+    return list(session.exec(select(Risk).join(InboundRow, InboundRow.id == Risk.opened_by)
+                             .where(Risk.state == "open", InboundRow.notify).order_by(Risk.id)))

@@ -10,11 +10,11 @@ from PIL import Image, UnidentifiedImageError
 from sqlmodel import Session
 
 from bot.digests.bulk import no_cycle_collection
-from bot.domain.digest import Digest, ExceptionItem, OrderDigest, Thumb, build_digest
+from bot.domain.digest import ChangeItem, Digest, ExceptionItem, OrderDigest, Thumb, build_digest
 from bot.domain.risks import Owner
-from bot.orderfile import OrderFile, files_from, local_today, risk_id
+from bot.orderfile import OrderFile, files_from, holds_as_of, local_today, risk_id
 from parsers.orderbook import OrderBook
-from store import risk_repo
+from store import decision_repo, risk_repo
 from store.risk_repo import RiskView
 
 THUMB_PX = 160
@@ -34,7 +34,8 @@ def buyer_orders(book: OrderBook, buyer: str) -> list[str]:
 def _risk_item(view: RiskView) -> ExceptionItem:
     r = view.risk
     return ExceptionItem(r.order_po, r.milestone, r.kind, r.summary, Owner(r.owner_contact_id, r.owner_role), r.due,
-                         r.decision_needed, view.messages, r.severity, risk_id(view), r.proof_required, r.rule)
+                         r.decision_needed, view.messages, r.severity, risk_id(view), r.proof_required, r.rule,
+                         dict(r.report or {}))
 
 
 def _thumb(media_dir: Path, path: str | None) -> str | None:
@@ -85,7 +86,8 @@ def _assemble(session: Session, book: OrderBook, buyer: str, as_of: dt.datetime,
     views = risk_repo.risks_as_of(session, as_of, pos)
     files = files_from(book, pos, risk_repo.timeline(session, pos, as_of, with_text=False,
                                                         with_files=media_dir is not None),
-                       [v for v in views if v.risk.order_po is not None], local_today(as_of, info.timezone))
+                       [v for v in views if v.risk.order_po is not None], local_today(as_of, info.timezone),
+                       holds_as_of(session, pos, as_of))
     risks = [v for f in files for v in f.risks if v.state == "open"]
     # a risk whose order is not known yet goes to the buyers of whoever raised it
     colleagues = {c.id for po in pos for c in book.people.get(po, ())} | {buyer}
@@ -93,4 +95,6 @@ def _assemble(session: Session, book: OrderBook, buyer: str, as_of: dt.datetime,
     orders = [OrderDigest(f.po, book.orders[f.po].ship_date, f.states, _thumbs(f, media_dir)) for f in files]
     return build_digest(buyer=buyer, as_of=as_of_text, timezone=info.timezone, language=info.language,
                         local_date=local_today(as_of, info.timezone), risks=[_risk_item(v) for v in risks],
-                        orders=orders)
+                        orders=orders, changes=[
+                            ChangeItem(c.order_po, c.what, c.cost_impact, c.time_impact_days, c.state, mid)
+                            for c, mid, still_open in decision_repo.changes(session, pos, as_of) if still_open])

@@ -48,10 +48,19 @@ def _text(digest: Digest, book: OrderBook) -> str:
                 out.append(say(lang, "digest.proof", proof=say(lang, f"proof.{e.proof_key}")))
             if e.decision_needed:
                 out.append(say(lang, "digest.decide", verb=say(lang, f"decision.{e.decision_needed}")))
+            if e.report:
+                out.append(say(lang, "digest.report", fields=say(lang, "ask.list_sep").join(
+                    f"{say(lang, f'report.{k}')}: {v}" for k, v in e.report.items() if k in REPORT_SHOWN)))
             if e.evidence:
                 out.append(say(lang, "digest.evidence", ids=", ".join(e.evidence)))
     else:
         out.append(say(lang, "digest.no_exceptions"))
+    if digest.changes:
+        out += ["", say(lang, "digest.changes", n=len(digest.changes))]
+        for c in digest.changes:
+            out.append(say(lang, "digest.change_line", order=c.order or "-", what=c.what,
+                           cost=c.cost_impact or "-", days=c.time_impact_days if c.time_impact_days is not None
+                           else "-", state=say(lang, f"digest.change_{c.state}")))
     out += ["", say(lang, "digest.orders", n=len(digest.orders))]
     for o in digest.orders:
         out += ["", say(lang, "digest.order_header", order=o.order, ship=o.ship_date.isoformat() if o.ship_date
@@ -70,6 +79,10 @@ def _text(digest: Digest, book: OrderBook) -> str:
                                owner=person(book, s.next_action.owner.contact, s.next_action.owner.role, lang),
                                deadline=deadline))
     return "\n".join(out)
+
+
+# what a delay report adds to the exception's own line (milestone and owner are on it already)
+REPORT_SHOWN = ("cause", "revised_date", "cost_impact", "quality_impact", "alternatives")
 
 
 def _environment() -> jinja2.Environment:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +37,19 @@ class ExceptionItem:
     risk: str | None = None  # the risk id; None for a milestone that went silent past its plan
     proof_key: str | None = None
     rule: str | None = None  # the sequence check that found it
+    report: Mapping[str, str] = field(default_factory=dict)  # a delay report's fields, as people gave them
+
+
+@dataclass(frozen=True)
+class ChangeItem:
+    """A change after PO lock, shown until the buyer accepts or rejects it."""
+
+    order: str | None
+    what: str
+    cost_impact: str | None
+    time_impact_days: int | None
+    state: str
+    message_id: str
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,7 @@ class Digest:
     local_date: dt.date
     exceptions: list[ExceptionItem]
     orders: list[OrderDigest]
+    changes: list[ChangeItem] = field(default_factory=list)
 
 
 def overdue_exceptions(orders: Iterable[OrderDigest]) -> list[ExceptionItem]:
@@ -71,13 +85,14 @@ def overdue_exceptions(orders: Iterable[OrderDigest]) -> list[ExceptionItem]:
 
 
 def build_digest(*, buyer: str, as_of: str, timezone: str, language: str, local_date: dt.date,
-                 risks: Iterable[ExceptionItem], orders: Iterable[OrderDigest]) -> Digest:
+                 risks: Iterable[ExceptionItem], orders: Iterable[OrderDigest],
+                 changes: Iterable[ChangeItem] = ()) -> Digest:
     """Exceptions sorted by severity then deadline, and the buyer's open orders by ship date."""
     orders = sorted(orders, key=lambda o: (o.ship_date or dt.date.max, o.order))
     exceptions = [*risks, *overdue_exceptions(orders)]
     exceptions.sort(key=lambda e: (SEVERITY_ORDER.get(e.severity, 3), e.deadline or dt.date.max, e.order or "",
                                    e.milestone or ""))
-    return Digest(buyer, as_of, timezone, language, local_date, exceptions, orders)
+    return Digest(buyer, as_of, timezone, language, local_date, exceptions, orders, list(changes))
 
 
 def _owner(owner: Owner) -> dict[str, Any]:
@@ -92,7 +107,10 @@ def digest_json(digest: Digest, action_text: Callable[[NextAction], str],
         "exceptions": [{"order": e.order, "milestone": e.milestone, "kind": e.kind, "summary": summary_text(e),
                         **_owner(e.owner), "deadline": e.deadline.isoformat() if e.deadline else None,
                         "decision_needed": e.decision_needed, "evidence": list(e.evidence), "severity": e.severity,
-                        "risk": e.risk} for e in digest.exceptions],
+                        "risk": e.risk, "report": dict(e.report)} for e in digest.exceptions],
+        "changes": [{"order": c.order, "what": c.what, "cost_impact": c.cost_impact,
+                     "time_impact_days": c.time_impact_days, "state": c.state, "message_id": c.message_id}
+                    for c in digest.changes],
         "orders": [{"order": o.order, "ship_date": o.ship_date.isoformat() if o.ship_date else None,
                     "milestones": [{
                         "milestone": s.milestone, "planned": s.planned.isoformat() if s.planned else None,

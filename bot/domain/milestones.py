@@ -84,8 +84,10 @@ def _next_action(m: str, status: str, planned: dt.date | None, risks: list[OpenR
 
 def milestone_states(planned: Mapping[str, dt.date | None], evidence: Iterable[Proof], today: dt.date,
                      open_risks: Iterable[OpenRisk] = (), owners: Mapping[str, Owner] | None = None,
-                     closed: bool = False) -> list[MilestoneState]:
+                     closed: bool = False, hold: Owner | None = None) -> list[MilestoneState]:
     """Each milestone's status, evidence, open risks, next action and deadline as of `today`.
+
+    A standing buyer's hold (`hold`: who put it) blocks the freight handover until it is lifted.
 
     Words without a photo or document leave a milestone `evidence_pending`; a milestone whose planned date has
     passed with no evidence for it or any later one is `overdue` (a silent factory); an open defect, shortage or
@@ -107,7 +109,7 @@ def milestone_states(planned: Mapping[str, dt.date | None], evidence: Iterable[P
     for m in reversed(MILESTONES):
         items, risks, plan = by_ms[m], risks_by[m], planned.get(m)
         counted = [i for i in items if i.counted]
-        if any(r.blocking for r in risks):
+        if any(r.blocking for r in risks) or (hold is not None and m == MILESTONES[-1] and not closed):
             status = "blocked"
         elif later_proof:
             status = "done"
@@ -120,6 +122,8 @@ def milestone_states(planned: Mapping[str, dt.date | None], evidence: Iterable[P
         else:
             status = "not_started"
         action, deadline = _next_action(m, status, plan, risks, owners.get(m, Owner(None, NEXT_ROLE[m])))
+        if hold is not None and m == MILESTONES[-1] and not closed and not risks:
+            action = NextAction("lift_hold", hold, {"milestone": m})
         dates = [i.date for i in counted if i.date]
         states.append(MilestoneState(m, plan, status, tuple(i.message_id for i in items),
                                      max(dates) if dates else None, tuple(r.id for r in risks), action, deadline))
