@@ -47,35 +47,37 @@ class Asker:
         return prompt
 
     def delay_report(self, session: Session, book: OrderBook, row: PendingRow, risk: Risk,
-                     fields: list[str]) -> None:
+                     fields: list[str]) -> Prompt:
         """Ask whoever reported a delay for what its report still lacks, in the same chat."""
-        prompt_repo.add(session, Prompt(kind="delay_report", channel=row.channel, chat=row.chat,
-                                        contact_id=row.contact_id, about=row.id, risk_id=risk.id, options=fields,
-                                        created_at=row.received_at))
+        prompt = prompt_repo.add(session, Prompt(kind="delay_report", channel=row.channel, chat=row.chat,
+                                                 contact_id=row.contact_id, about=row.id, risk_id=risk.id,
+                                                 options=fields, created_at=row.received_at))
         if row.notify:
             lang = _lang(book, row.contact_id)
             asked = say(lang, "ask.list_sep").join(say(lang, f"report.{f}") for f in fields)
             self._send(session, row.channel, row.chat, say(lang, "ask.delay_report", order=risk.order_po or "-",
                                                             fields=asked), f"prompt:delay:{row.id}")
+        return prompt
 
-    def risk_owner(self, session: Session, book: OrderBook, row: PendingRow, risk: Risk) -> None:
+    def risk_owner(self, session: Session, book: OrderBook, row: PendingRow, risk: Risk) -> Prompt | None:
         """Ask a new risk's owner, in their language and on their channel, for the proof that closes it."""
         owner = book.contacts.get(risk.owner_contact_id or "")
         if owner is None or not row.notify:
-            return
+            return None
         where = (row.channel, row.chat) if owner.id == row.contact_id else reach(owner, row.channel, self.available())
         if where is None:
-            return
+            return None
         lang = owner.language
         text = say(lang, "ask.risk", risk=f"R{risk.id}", order=risk.order_po or say(lang, "digest.unknown_order"),
                    milestone=say(lang, f"milestone.{risk.milestone}") if risk.milestone else "-",
                    kind=say(lang, f"kind.{risk.kind}"), summary=risk.summary,
                    proof=say(lang, f"proof.{risk.proof_required}"),
                    deadline=risk.due.isoformat() if risk.due else "-")
-        prompt_repo.add(session, Prompt(kind="risk", channel=where[0], chat=where[1], contact_id=owner.id,
-                                        about=risk.opened_by, risk_id=risk.id, created_at=row.received_at))
+        prompt = prompt_repo.add(session, Prompt(kind="risk", channel=where[0], chat=where[1], contact_id=owner.id,
+                                                 about=risk.opened_by, risk_id=risk.id, created_at=row.received_at))
         self._send(session, where[0], where[1], text, f"prompt:risk:{risk.opened_by}:{owner.id}",
                    ((say(lang, "ask.close_button", risk=f"R{risk.id}"), f"/close R{risk.id}"),))
+        return prompt
 
 
 def _lang(book: OrderBook, contact_id: str | None) -> str:

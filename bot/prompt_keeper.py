@@ -22,7 +22,8 @@ from store.models import Evidence, InboundRow, Prompt, Risk
 
 # when several questions wait for one person, a short answer most likely answers the one that needs it
 PREFERRED = ("which_order", "decision_order", "delay_report", "risk")
-ANSWER_WINDOW = dt.timedelta(hours=24)  # an answer comes within a day, or it is a new message
+ANSWER_WINDOW = dt.timedelta(hours=24)
+SHORT_ANSWER = 40  # characters  # an answer comes within a day, or it is a new message
 _PICK = re.compile(r"^pick:(\d+):(\d+)$")
 _NUMBER = re.compile(r"^\s*[#(（\[]?\s*(\d)\s*[)）\].。号]?\s*$")
 _DIGITS = re.compile(r"\d{3,}")
@@ -46,6 +47,12 @@ def choose(options: list[str], text: str, tagged_order: str | None) -> str | Non
     return None
 
 
+def _short_answer(text: str, tags: Tags) -> bool:
+    """A reply that can only be an answer ("2", "对，3391的", "for 24117"): short, and stating no status of its own.
+    A full message naming an order ("PO-24117 inline check done") is new evidence, not an answer."""
+    return len(text.strip()) <= SHORT_ANSWER and not tags.ambiguous and not (tags.evidence and tags.milestone)
+
+
 def _has_file(row: PendingRow) -> bool:
     return any((a.get("kind") or "") in ("photo", "document", "image", "file", "video") for a in row.attachments)
 
@@ -55,12 +62,21 @@ class PromptKeeper:
 
     def __init__(self, asker: Asker, settings: PromptSettings) -> None:
         self.asker, self.settings = asker, settings
+        # the open questions of the batch being read, by (chat, contact), newest first (reset every batch)
+        self._waiting: dict[tuple[str, str | None], list[Prompt]] = {}
 
     def __call__(self, session: Session, results: list[Result], book: OrderBook) -> None:
         """Answers first (they may settle what would otherwise be asked), then new questions."""
         for r in results:
             if r.row.attempts > 0:
                 prompt_repo.forget_answers(session, r.row.id)
+        if not results:
+            return
+        first = min(r.row.received_at for r in results)
+        # the questions this batch can answer, read once and kept up to date as the batch asks and answers
+        self._waiting = {}
+        for p in prompt_repo.open_prompts(session, {r.row.chat for r in results}, first - ANSWER_WINDOW):
+            self._waiting.setdefault((p.chat, p.contact_id), []).append(p)
         for r in results:
             if r.tags is None or r.row.contact_id is None:
                 continue
@@ -82,15 +98,14 @@ class PromptKeeper:
             n = int(pick.group(2))
             choice = prompt.options[n - 1] if 1 <= n <= len(prompt.options) else None
         else:
-            prompt = prompt_repo.open_prompt(session, row.chat, row.contact_id, row.received_at,
-                                             row.received_at - ANSWER_WINDOW, prefer=PREFERRED)
+            prompt = self._open_for(row, ANSWER_WINDOW, PREFERRED)
             if prompt is None:
                 return False
             if prompt.kind == "delay_report":
                 return self._fill_report(session, prompt, r, book)
             if prompt.kind == "risk":
                 return self._risk_answer(session, prompt, r, book)
-            if prompt.kind not in ("which_order", "decision_order") or tags.ambiguous:
+            if prompt.kind not in ("which_order", "decision_order") or not _short_answer(row.text, tags):
                 return False
             choice = choose(prompt.options, row.text, tags.order)
         if choice is None:
@@ -192,12 +207,24 @@ class PromptKeeper:
         if len(options) < 2:  # nothing in the message narrows it: the sender's own open orders
             options = [po for po in book.assigned(row.contact_id)
                        if po in book.orders and book.orders[po].status == "open"]
-        self.asker.which_order(session, book, row, options, [row.id])
+        self._asked(self.asker.which_order(session, book, row, options, [row.id]))
 
     def _asked_recently(self, session: Session, row: PendingRow) -> bool:
         """One "which order?" per album: an open question to this sender in this chat from the last minutes."""
-        return prompt_repo.open_prompt(session, row.chat, row.contact_id, row.received_at,
-                                       row.received_at - dt.timedelta(minutes=15)) is not None
+        return self._open_for(row, dt.timedelta(minutes=15), ()) is not None
+
+    def _asked(self, prompt: Prompt | None) -> None:
+        if prompt is not None:
+            self._waiting.setdefault((prompt.chat, prompt.contact_id), []).insert(0, prompt)  # newest first
+
+    def _open_for(self, row: PendingRow, window: dt.timedelta, prefer: tuple[str, ...]) -> Prompt | None:
+        """The question waiting for this sender in this chat, asked within the window before the message."""
+        found = [p for p in self._waiting.get((row.chat, row.contact_id), ())
+                 if p.state == "open" and row.received_at - window <= p.created_at <= row.received_at]
+        if not found:
+            return None
+        rank = {kind: n for n, kind in enumerate(prefer)}
+        return min(found, key=lambda p: rank.get(p.kind, len(rank)))  # the newest of the most likely kind
 
     def _ask_risk_owners(self, session: Session, results: list[Result], book: OrderBook) -> None:
         by_id = {r.row.id: r for r in results}
@@ -212,10 +239,10 @@ class PromptKeeper:
                 session.add(risk)
                 gaps = missing(risk.report)
                 if self.settings.delay_report and gaps:
-                    self.asker.delay_report(session, book, r.row, risk, gaps)
+                    self._asked(self.asker.delay_report(session, book, r.row, risk, gaps))
             # the reporter who owns the risk is already answering the report's questions in that chat
             if self.settings.risk_owner and risk.owner_contact_id and risk.owner_contact_id != r.row.contact_id:
-                self.asker.risk_owner(session, book, r.row, risk)
+                self._asked(self.asker.risk_owner(session, book, r.row, risk))
 
 
 def _report_from(text: str, tags: Tags | None, risk: Risk, answering: list[str] | None = None) -> dict[str, str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import tomllib
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
@@ -104,14 +104,21 @@ class Lexicon:
     scanner: Scanner
     lists: dict[str, frozenset[str]]
     acronyms: frozenset[str]  # capital-letter terms (SO, PL, ETD): never read as an order's letter code
+    # the last texts scanned: one message is asked about many families in a row (severity, proof, sequence...)
+    recent: dict[str, dict[str, list[Hit]]] = field(default_factory=dict, compare=False, repr=False)
 
     def scan(self, text: str) -> dict[str, list[Hit]]:
         """Every family's terms in a text."""
-        return self.scanner.scan(text)
+        found = self.recent.get(text)
+        if found is None:
+            if len(self.recent) >= 256:
+                self.recent.clear()
+            found = self.recent[text] = self.scanner.scan(text)
+        return found
 
     def find(self, family: str, text: str) -> list[Hit]:
         """One family's terms in a text."""
-        return self.scanner.scan(text).get(family, [])
+        return self.scan(text).get(family, [])
 
 
 def _load(lang: str) -> dict:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from sqlalchemy import update
 from sqlmodel import Session, select
@@ -21,6 +22,13 @@ def open_prompt(session: Session, chat: str, contact_id: str | None, before: dt.
         return None
     rank = {kind: n for n, kind in enumerate(prefer)}
     return min(found, key=lambda p: rank.get(p.kind, len(rank)))  # stable: the latest of the preferred kind
+
+
+def open_prompts(session: Session, chats: Iterable[str], since: dt.datetime) -> list[Prompt]:
+    """Every question still open in some chats, asked since an instant, newest first (one query per batch)."""
+    return list(session.exec(select(Prompt).where(Prompt.chat.in_(list(chats)), Prompt.state == "open",
+                                                  Prompt.created_at >= since)
+                             .order_by(Prompt.created_at.desc(), Prompt.id.desc())))
 
 
 def prompt_by_id(session: Session, prompt_id: int) -> Prompt | None:

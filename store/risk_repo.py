@@ -7,10 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from sqlalchemy import String, and_, cast, delete, func, literal, or_, update
+from sqlalchemy import String, and_, case, cast, delete, func, literal, or_, type_coerce, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from store.models import AttachmentRow, Evidence, InboundRow, Prompt, Risk, RiskMessage
+from store.types import UTCDateTime
 
 
 class TimelineRow(NamedTuple):
@@ -57,7 +59,8 @@ def _effective_order():
 
 
 def timeline(session: Session, pos: Iterable[str] | None, as_of: dt.datetime, with_text: bool = True,
-             with_files: bool = True) -> list[TimelineRow]:
+             with_files: bool = True, ids: Iterable[int] | None = None,
+             milestones: Iterable[str] | None = None) -> list[TimelineRow]:
     """Evidence messages of some orders (all when None) that had arrived by `as_of`, in arrival order.
 
     Without text, only what a milestone file needs is read (no text, sender, chat, time or decisions): a digest of
@@ -68,6 +71,10 @@ def timeline(session: Session, pos: Iterable[str] | None, as_of: dt.datetime, wi
     where = [ev.evidence, ib.received_at <= as_of]
     if pos is not None:
         where.append(order.in_(list(pos)))
+    if ids is not None:
+        where.append(ev.inbound_id.in_(list(ids)))
+    if milestones is not None:
+        where.append(ev.milestone.in_(list(milestones)))
     # the flags column is JSON; only one flag matters here, so test its text rather than decode every list
     unassigned = cast(ev.flags, String).like('%"unassigned_order"%')
     first_kind = (select(att.kind).where(att.inbound_id == ev.inbound_id).order_by(att.position).limit(1)
@@ -113,22 +120,11 @@ def forget_message(session: Session, inbound_id: int) -> None:
             session.add(risk)
 
 
-def open_risk(session: Session, *, po: str | None, milestone: str | None, kind: str, chat: str,
-              rule: str | None = None) -> Risk | None:
-    """The open risk a new exception joins: same order, milestone and kind (same chat while the order is unknown)."""
-    q = select(Risk).where(Risk.state == "open", Risk.kind == kind, Risk.milestone == milestone
-                           if milestone else Risk.milestone.is_(None))
-    q = q.where(Risk.order_po == po) if po else q.where(Risk.order_po.is_(None), Risk.chat == chat)
-    q = q.where(Risk.rule == rule) if rule else q.where(Risk.rule.is_(None))
-    return session.exec(q.order_by(Risk.id)).first()
-
-
 def add_message(session: Session, risk_id: int, inbound_id: int) -> None:
-    """Put a message on a risk (once)."""
-    have = session.exec(select(RiskMessage.id).where(RiskMessage.risk_id == risk_id,
-                                                     RiskMessage.inbound_id == inbound_id)).first()
-    if have is None:
-        session.add(RiskMessage(risk_id=risk_id, inbound_id=inbound_id))
+    """Put a message on a risk (once: the pair is unique)."""
+    mod = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(mod.insert(RiskMessage.__table__).values(risk_id=risk_id, inbound_id=inbound_id)
+                    .on_conflict_do_nothing(index_elements=["risk_id", "inbound_id"]))
 
 
 def create(session: Session, risk: Risk) -> Risk:
@@ -208,9 +204,10 @@ def orders_with_open_risks(session: Session) -> set[str]:
                             .distinct()))
 
 
-def open_risks_of(session: Session, po: str) -> list[Risk]:
-    """An order's open risks, oldest first."""
-    return list(session.exec(select(Risk).where(Risk.order_po == po, Risk.state == "open").order_by(Risk.id)))
+def open_risks_of(session: Session, pos: Iterable[str], chats: Iterable[str]) -> list[Risk]:
+    """The open risks of some orders, and those of some chats whose order is not known yet, oldest first."""
+    return list(session.exec(select(Risk).where(Risk.state == "open", or_(
+        Risk.order_po.in_(list(pos)), Risk.order_po.is_(None) & Risk.chat.in_(list(chats)))).order_by(Risk.id)))
 
 
 def close(session: Session, risk: Risk, inbound_id: int, at: dt.datetime) -> None:
@@ -223,3 +220,31 @@ def live_open_risks(session: Session) -> list[Risk]:
     """Open risks opened by a live message (not history loaded without notify)."""
     return list(session.exec(select(Risk).join(InboundRow, InboundRow.id == Risk.opened_by)
                              .where(Risk.state == "open", InboundRow.notify).order_by(Risk.id)))
+
+
+@dataclass(frozen=True)
+class Progress:
+    """When an order first had what the sequence rules ask about (None: not yet, as far as the query looked)."""
+
+    materials_at: dt.datetime | None  # counted material-readiness or inline evidence
+    final_at: dt.datetime | None  # counted final-inspection evidence
+    released_at: dt.datetime | None  # a release decision, or final-inspection evidence with no exception
+
+
+def progress(session: Session, pos: Iterable[str], until: dt.datetime) -> dict[str, Progress]:
+    """Per order, the first instants the sequence rules need, in one aggregate query."""
+    ev, ib = Evidence.__table__.c, InboundRow.__table__.c
+    order = _effective_order()
+    counted = and_(~ev.stale, ~ev.recycled, ~cast(ev.flags, String).like('%"unassigned_order"%'))
+
+    def first(cond):  # noqa: ANN001, ANN202
+        # an aggregate loses the column's type: coerce it back so SQLite's text comes back as aware UTC
+        return type_coerce(func.min(case((cond, ib.received_at), else_=None)), UTCDateTime())
+
+    q = (select(order, first(and_(counted, ev.milestone.in_(["material_readiness", "inline_production"]))),
+                first(and_(counted, ev.milestone == "final_inspection")),
+                first(or_(ev.decision_given == "release",
+                          and_(counted, ev.milestone == "final_inspection", ev.exception.is_(None)))))
+         .select_from(Evidence.__table__.join(InboundRow.__table__, ev.inbound_id == ib.id))
+         .where(ev.evidence, ib.received_at <= until, order.in_(list(pos))).group_by(order))
+    return {po: Progress(materials, final, released) for po, materials, final, released in session.execute(q)}
