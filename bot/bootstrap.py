@@ -13,8 +13,10 @@ from bot.channels.registry import live_channels
 from bot.chat_commands import CommandHook
 from bot.clock import SystemClock
 from bot.decision_keeper import DecisionKeeper
+from bot.document_keeper import DocumentKeeper
 from bot.fetchers import LocalFileFetcher
 from bot.ingest import InboundWriter
+from bot.messages import TELEGRAM_EXPORT, WHATSAPP_EXPORT
 from bot.outbox import drain
 from bot.pipeline import AfterBatch, Pipeline
 from bot.ports import Channel, Clock, MediaFetcher
@@ -24,6 +26,8 @@ from bot.services import ReplyHook, UnknownSenderHook
 from bot.settings import Settings
 from store.blobs import BlobStore
 from store.db import open_database
+
+IMPORT_CHANNELS = (WHATSAPP_EXPORT, TELEGRAM_EXPORT)
 
 
 @dataclass
@@ -50,11 +54,13 @@ class App:
         self.engine.dispose()
 
 
-def _keepers(settings: Settings, clock: Clock, available: Callable[[], Iterable[str]]) -> list[AfterBatch]:
-    """What runs once a batch's tags are written, in this order: risks open or close, decisions are recorded,
-    then answers are read and questions asked (a new risk's owner, a delay report's gaps, "which order?")."""
+def _keepers(settings: Settings, clock: Clock, available: Callable[[], Iterable[str]],
+             blobs: BlobStore) -> list[AfterBatch]:
+    """What runs once a batch's tags are written, in this order: documents and labels are read (a mismatch is an
+    exception), risks open or close, decisions are recorded, then answers are read and questions asked."""
     asker = Asker(clock, available)
-    return [RiskKeeper(Notifier(clock, available)), DecisionKeeper(asker), PromptKeeper(asker, settings.prompts)]
+    return [DocumentKeeper(blobs), RiskKeeper(Notifier(clock, available)), DecisionKeeper(asker),
+            PromptKeeper(asker, settings.prompts)]
 
 
 def bootstrap(settings: Settings, clock: Clock | None = None, channels: Mapping[str, Channel] | None = None,
@@ -64,7 +70,8 @@ def bootstrap(settings: Settings, clock: Clock | None = None, channels: Mapping[
     engine = engine or open_database(settings.store.url)
     blobs = BlobStore(settings.store.media_dir)
     local = LocalFileFetcher()
-    all_fetchers: dict[str, MediaFetcher] = {"replay": local, "console": local, "demo": local}
+    # history and local chats read their files from disk
+    all_fetchers: dict[str, MediaFetcher] = {name: local for name in ("replay", "console", "demo", *IMPORT_CHANNELS)}
     all_channels: dict[str, Channel] = {}
     for module in live_channels():
         if module.enabled(settings):
@@ -76,6 +83,6 @@ def bootstrap(settings: Settings, clock: Clock | None = None, channels: Mapping[
     pipeline = Pipeline(engine, blobs, all_fetchers, clock,
                         carry_over=dt.timedelta(minutes=settings.tagging.carry_over_minutes),
                         stale_days=settings.tagging.stale_days, after_tagging=hooks,
-                        after_batch=_keepers(settings, clock, lambda: all_channels.keys()))
+                        after_batch=_keepers(settings, clock, lambda: all_channels.keys(), blobs))
     return App(settings, engine, clock, blobs, pipeline, all_channels, all_fetchers, InboundWriter(pipeline))
 

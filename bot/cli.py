@@ -7,7 +7,20 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot.commands import book, console, decisions, demo, digest, evidence, replay, review, risks, serve
+from bot.commands import (
+    book,
+    console,
+    decisions,
+    demo,
+    digest,
+    evidence,
+    handover,
+    importer,
+    replay,
+    review,
+    risks,
+    serve,
+)
 from bot.services import UserError
 from bot.settings import SettingsError, load_settings
 from parsers.orderbook import BookError
@@ -27,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     common = argparse.ArgumentParser(add_help=False)
     _globals(common, suppress=True)
-    for module in (book, replay, evidence, risks, decisions, review, digest, console, demo, serve):
+    for module in (book, replay, importer, evidence, risks, decisions, review, digest, handover, console, demo,
+                   serve):
         module.register(sub, common)
     return parser
 

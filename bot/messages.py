@@ -25,6 +25,10 @@ class AttachmentRef:
         return cls(d.get("kind") or "file", d.get("name") or "", d.get("source") or "", d.get("declared_type"))
 
 
+# the channels of imported history: their messages come from export files, their media from disk
+WHATSAPP_EXPORT, TELEGRAM_EXPORT = "whatsapp-export", "telegram-export"
+
+
 @dataclass(frozen=True)
 class InboundMessage:
     """One message from any channel, keyed by the provider's own id for idempotency."""

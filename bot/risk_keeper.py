@@ -159,7 +159,8 @@ class RiskKeeper:
         risk = risk_repo.create(session, Risk(
             kind=kind, severity="minor" if rule else facts.severity, order_po=tags.order, milestone=tags.milestone,
             owner_contact_id=facts.owner.contact, owner_role=facts.owner.role, due=facts.deadline,
-            proof_required=facts.proof_key, state="open", summary=_summary(row.text), chat=row.chat, rule=rule,
+            proof_required=facts.proof_key, state="open", summary=_summary(r.detail or row.text), chat=row.chat,
+            rule=rule,
             revised_date=facts.revised_date, no_buffer=facts.no_buffer, decision_needed=decision, opened_by=row.id,
             opened_at=row.received_at))
         index.add(risk)

@@ -58,7 +58,7 @@ def sha256_hex(data: bytes) -> str:
 
 def perceptual_hash(data: bytes, *, max_pixels: int = MAX_PIXELS) -> int | None:
     """The 64-bit pHash of an image's pixels; None when undecodable, flat (blank) or larger than max_pixels."""
-    with _guarded():
+    with guarded():
         try:
             image = _open(data)
         except Exception:  # hostile or damaged bytes raise anything; "no hash" is the answer
@@ -105,7 +105,7 @@ def inspect_photo(data: bytes, *, max_pixels: int = MAX_PIXELS) -> PhotoFacts:
     if not (mime.startswith("image/") or mime == OCTET_STREAM):
         # A PDF or voice note renamed .jpg: not worth handing to an image decoder.
         return PhotoFacts(mime, sha, None, None, None, None, f"not an image ({mime})")
-    with _guarded():
+    with guarded():
         try:
             image = _open(data)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -125,7 +125,7 @@ def _open(data: bytes) -> Image.Image:
 
 
 @contextlib.contextmanager
-def _guarded() -> Iterator[None]:
+def guarded() -> Iterator[None]:
     """Turn Pillow's decompression-bomb warning into an error (caught by the caller) and mute the rest."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -50,10 +50,13 @@ def store_inbound(session: Session, messages: Sequence[InboundMessage], notify: 
 
 def requeue_after(session: Session, chats: Iterable[str], since: dt.datetime) -> int:
     """Send processed messages later than `since` back to the queue, because an earlier one arrived late."""
-    photo_msgs = select(AttachmentRow.inbound_id).where(AttachmentRow.phash.is_not(None))
+    # a later photo anywhere may now be a recycled one; its whole chat goes back with it, because carry-over
+    # reads the sender's previous message, which must be tagged again in the same run, in order
+    photo_chats = (select(InboundRow.chat).join(AttachmentRow, AttachmentRow.inbound_id == InboundRow.id)
+                   .where(AttachmentRow.phash.is_not(None), InboundRow.received_at > since).distinct())
     stmt = (update(InboundRow)
             .where(InboundRow.state != "pending", InboundRow.received_at > since,
-                   or_(InboundRow.chat.in_(list(set(chats))), InboundRow.id.in_(photo_msgs)))
+                   or_(InboundRow.chat.in_(list(set(chats))), InboundRow.chat.in_(photo_chats)))
             .values(state="pending"))
     return session.execute(stmt).rowcount or 0
 
@@ -127,6 +130,7 @@ class Result:
     state: str
     tags: Tags | None
     error: str | None
+    detail: str | None = None  # what a follow-up check found (a document mismatch names SKU, SSCC, numbers)
 
 
 def write_results(session: Session, results: Sequence[Result], now: dt.datetime) -> None:

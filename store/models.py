@@ -248,6 +248,40 @@ class DigestRun(SQLModel, table=True):
     created_at: dt.datetime = _ts()
 
 
+class DocumentRow(SQLModel, table=True):
+    """A packing list or invoice read from an attachment: every version kept, the latest counts."""
+
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("inbound_id", "position"),)
+    id: int | None = Field(default=None, primary_key=True)
+    inbound_id: int = Field(foreign_key="inbound_messages.id", index=True)
+    position: int = 0
+    order_po: str | None = Field(default=None, index=True)
+    kind: str = "unknown"
+    version: str | None = None
+    name: str = ""
+    qty: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    cartons: int | None = None
+    ssccs: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    problems: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    received_at: dt.datetime = _ts()
+
+
+class LabelRow(SQLModel, table=True):
+    """A GS1-128 carton label read from a photo."""
+
+    __tablename__ = "labels"
+    __table_args__ = (UniqueConstraint("inbound_id", "sscc"),)
+    id: int | None = Field(default=None, primary_key=True)
+    inbound_id: int = Field(foreign_key="inbound_messages.id", index=True)
+    order_po: str | None = Field(default=None, index=True)
+    sscc: str
+    valid: bool = True
+    gtin: str | None = None
+    count: int | None = None
+    received_at: dt.datetime = _ts()
+
+
 class OutboxRow(SQLModel, table=True):
     __tablename__ = "outbox"
     id: int | None = Field(default=None, primary_key=True)
