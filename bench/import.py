@@ -93,12 +93,23 @@ def full_import(n: int, tmp: Path) -> float:
     export = make_export(n, tmp / "full" / "WhatsApp Chat with Full.txt")
     db = tmp / "full.db"
     os.environ.update(ORDERPROOF_DATABASE_URL=f"sqlite:///{db}", ORDERPROOF_MEDIA_DIR=str(tmp / "media"))
-    orders = {"orders": [{"po": "PO-1001", "buyer": "B", "factory": "F", "status": "open",
-                          "skus": [{"sku": "RP-24-RED", "description": "red pot / 红锅", "qty": 100}],
-                          "milestones": {}}]}
+    # the 40 orders make_export names, and every sender a contact on all of them: messages are tagged, not
+    # quarantined as strangers'
+    pos = [f"PO-{31000 + k}" for k in range(40)]
+    orders = {"orders": [{"po": po, "buyer": "B", "factory": "F", "status": "open",
+                          "skus": [{"sku": f"MG-{po[-3:]}-BLU", "description": "stoneware mug blue / 蓝釉杯",
+                                    "qty": 1000}],
+                          "milestones": {"final_inspection": "2026-03-01"}} for po in pos]}
+    roles = ["factory", "agent", "factory", "buyer", "inspector", "forwarder", "agent"]
+    contacts = {"contacts": [{"id": f"c{i}", "name": name, "role": roles[i % len(roles)],
+                              "timezone": "Asia/Shanghai", "language": "zh", "orders": pos,
+                              **({"phone": name} if name.startswith("+") else {})}
+                             for i, name in enumerate(SENDERS)]}
     (tmp / "o.json").write_text(json.dumps(orders), encoding="utf-8")
+    (tmp / "c.json").write_text(json.dumps(contacts, ensure_ascii=False), encoding="utf-8")
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         cli(["orders", "import", str(tmp / "o.json")])
+        cli(["contacts", "import", str(tmp / "c.json")])
         started = time.perf_counter()
         cli(["import", "whatsapp", str(export), "--chat", "bench", "--tz", "Asia/Shanghai"])
         seconds = time.perf_counter() - started

@@ -24,7 +24,8 @@ class RunContext:
         self._senders: dict[str, set[str]] = {}
         self._previous: dict[tuple[str, str], Prior | None] = {}
         self._photos: list[PriorPhoto] | None = None
-        self._shortages: dict[str, list[tuple[str, str | None]]] = {}
+        # per chat, an ordered set (a dict) of (order, sku) shortages: a long chat repeats the same ones
+        self._shortages: dict[str, dict[tuple[str, str | None], None]] = {}
         self._refs: dict[str, set[tuple[str, str]]] = {}
 
     def bind(self, session: Session) -> None:
@@ -36,7 +37,7 @@ class RunContext:
         key = (channel, sender)
         if key not in self._contacts:
             found = resolve_contact(self.session, channel, sender)
-            if found is None:
+            if found is None and channel == "telegram":
                 return None  # not cached: a /start link in this run may make the sender known
             self._contacts[key] = found
         return self._contacts[key]
@@ -76,8 +77,8 @@ class RunContext:
     def shortages(self, row) -> tuple[tuple[str, str | None], ...]:
         """Material shortages reported earlier in the row's chat."""
         if row.chat not in self._shortages:
-            self._shortages[row.chat] = list(repo.earlier_shortages(self.session, row))
-        return tuple(dict.fromkeys(self._shortages[row.chat]))
+            self._shortages[row.chat] = dict.fromkeys(repo.earlier_shortages(self.session, row))
+        return tuple(self._shortages[row.chat])
 
     def known_refs(self, row) -> tuple[tuple[str, str], ...]:
         """(vessel/container/booking, order) pairs named together earlier in the row's chat."""
@@ -103,4 +104,4 @@ class RunContext:
                 self._refs[row.chat] |= {(ref, tags.order) for ref in named}
         if tags.exception == "material_shortage" and tags.order:
             self.shortages(row)
-            self._shortages[row.chat].append((tags.order, tags.sku))
+            self._shortages[row.chat][(tags.order, tags.sku)] = None
