@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -116,13 +116,3 @@ def telegram_inbound(export: TgExport, file_name: str, chat: str, tz: str, folde
                                   sender=contact or m.sender or m.sender_id or "unknown", chat=chat, received_at=at,
                                   text=m.text, attachments=tuple(atts), raw=raw, contact_id=contact))
     return out, found, missing
-
-
-def evidence_by_milestone(records: Iterable[dict]) -> dict[str, int]:
-    """How many evidence records each milestone got (for the import summary)."""
-    counts: dict[str, int] = {}
-    for r in records:
-        if r.get("evidence"):
-            key = r.get("milestone") or "none"
-            counts[key] = counts.get(key, 0) + 1
-    return counts

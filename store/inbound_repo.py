@@ -303,3 +303,11 @@ def proof_of(session: Session, po: str, as_of: dt.datetime) -> tuple[list[tuple[
         elif milestone:
             proof.append((milestone, mid, day, exception))
     return proof, skipped
+
+
+def evidence_by_milestone(session: Session, channel: str, chat: str) -> dict[str, int]:
+    """How many evidence messages of one chat (on one channel) each milestone got ("none" for no milestone)."""
+    q = (select(Evidence.milestone, func.count()).join(InboundRow, InboundRow.id == Evidence.inbound_id)
+         .where(InboundRow.channel == channel, InboundRow.chat == chat, Evidence.evidence)
+         .group_by(Evidence.milestone))
+    return {milestone or "none": n for milestone, n in session.exec(q)}

@@ -10,13 +10,14 @@ from pathlib import Path
 from sqlmodel import Session
 
 from bot.commands.common import open_app, progress_bar, read_json
-from bot.importing import Senders, evidence_by_milestone, telegram_inbound, whatsapp_inbound
+from bot.importing import Senders, telegram_inbound, whatsapp_inbound
 from bot.messages import InboundMessage
-from bot.services import UserError, export_evidence
+from bot.services import UserError
 from bot.settings import Settings
 from parsers.telegram_export import load_telegram, parse_telegram
 from parsers.whatsapp_export import parse_whatsapp, read_export
 from store.book_repo import load_book
+from store.inbound_repo import evidence_by_milestone
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -123,8 +124,8 @@ def _load(app, args: argparse.Namespace, messages: list[InboundMessage], found: 
         app.send_outbox()
     elapsed = time.perf_counter() - started
     rate = added / max(time.perf_counter() - tagging, 1e-9)
-    ours = {m.message_id for m in messages}
-    by_ms = evidence_by_milestone(r for r in export_evidence(app.engine, args.chat) if r["message_id"] in ours)
+    with Session(app.engine) as session:
+        by_ms = evidence_by_milestone(session, messages[0].channel, args.chat) if messages else {}
     print(f"import: {len(messages)} messages, {added} new, {report.processed} processed, {report.failed} failed "
           f"in {elapsed:.1f} s ({rate:,.0f} msg/s)")
     print(f"import: attachments {found} found, {len(missing)} missing; senders unmatched: "
