@@ -10,20 +10,6 @@ from sqlmodel import Session, select
 from store.models import Decision, Evidence, Prompt, Risk
 
 
-def open_prompt(session: Session, chat: str, contact_id: str | None, before: dt.datetime,
-                since: dt.datetime, prefer: tuple[str, ...] = ()) -> Prompt | None:
-    """The question still waiting for this person's answer in this chat: of the kind first in `prefer`, then the
-    latest."""
-    found = list(session.exec(select(Prompt).where(Prompt.chat == chat, Prompt.contact_id == contact_id,
-                                                   Prompt.state == "open", Prompt.created_at <= before,
-                                                   Prompt.created_at >= since)
-                              .order_by(Prompt.created_at.desc(), Prompt.id.desc())))
-    if not found:
-        return None
-    rank = {kind: n for n, kind in enumerate(prefer)}
-    return min(found, key=lambda p: rank.get(p.kind, len(rank)))  # stable: the latest of the preferred kind
-
-
 def open_prompts(session: Session, chats: Iterable[str], since: dt.datetime) -> list[Prompt]:
     """Every question still open in some chats, asked since an instant, newest first (one query per batch)."""
     return list(session.exec(select(Prompt).where(Prompt.chat.in_(list(chats)), Prompt.state == "open",

@@ -192,12 +192,6 @@ def risks_as_of(session: Session, as_of: dt.datetime | None, pos: Iterable[str] 
     return views
 
 
-def attach_order(session: Session, inbound_id: int, po: str) -> None:
-    """A risk whose order was unknown takes the order that an answer gave its opening message."""
-    session.execute(update(Risk).where(and_(Risk.opened_by == inbound_id, Risk.order_po.is_(None)))
-                    .values(order_po=po))
-
-
 def orders_with_open_risks(session: Session) -> set[str]:
     """The orders that have at least one open risk."""
     return set(session.exec(select(Risk.order_po).where(Risk.state == "open", Risk.order_po.is_not(None))
